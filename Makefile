@@ -1,0 +1,63 @@
+# argon build. `make` builds build/argon-runtime; `make SAN=1 BUILD=build-asan`
+# builds the same with ASan+UBSan; `make test` runs the whole suite.
+CC       ?= gcc
+BUILD    ?= build
+SAN      ?= 0
+PKGS     := json-c
+WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith -Wvla \
+            -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -fPIE \
+            $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
+LDFLAGS  += -pie -Wl,-z,relro,-z,now
+LDLIBS   := $(shell pkg-config --libs $(PKGS))
+ifeq ($(SAN),1)
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+else
+CFLAGS   += -D_FORTIFY_SOURCE=2
+endif
+
+LIB_SRC  := $(wildcard src/lib/*.c)
+LIB_OBJ  := $(LIB_SRC:src/lib/%.c=$(BUILD)/obj/lib/%.o)
+RT_SRC   := $(wildcard src/runtime/*.c)
+RT_OBJ   := $(RT_SRC:src/runtime/%.c=$(BUILD)/obj/runtime/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+
+all: $(BUILD)/argon-runtime $(BUILD)/argon-testinit $(UNIT_BIN)
+
+$(BUILD)/obj/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/runtime/%.o: src/runtime/%.c $(wildcard src/lib/*.h src/runtime/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isrc/runtime -c -o $@ $<
+
+$(BUILD)/libargon.a: $(LIB_OBJ)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/argon-runtime: $(RT_OBJ) $(BUILD)/libargon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The container payload of the tests: static, no libc from the rootfs needed.
+$(BUILD)/argon-testinit: tests/init/testinit.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -static -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libargon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libargon.a $(LDLIBS)
+
+deps:
+	scripts/install-deps.sh
+
+test: all
+	tests/run
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all deps test clean

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs what argon needs to build and test on a fresh Debian 12 machine.
+# Idempotent: packages already present are not fetched again.
+set -eu
+BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev"
+TEST_PKGS="bats busybox-static iproute2 util-linux procps"
+missing=""
+for p in $BUILD_PKGS $TEST_PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root to install)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,67 @@
+/* argon — small shared helpers: ownership, files, numbers. */
+#ifndef ARGON_UTIL_H
+#define ARGON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "error.h"
+
+/* Ownership: a variable marked _cleanup_free_ / _cleanup_close_ is released
+ * when it leaves scope; hand it off visibly with steal_ptr()/steal_fd(). */
+void ar_freep(void *p);
+void ar_closep(int *fd);
+void ar_strvfreep(char ***v);
+#define _cleanup_free_ __attribute__((cleanup(ar_freep)))
+#define _cleanup_close_ __attribute__((cleanup(ar_closep)))
+#define _cleanup_strv_ __attribute__((cleanup(ar_strvfreep)))
+
+static inline int steal_fd(int *fd)
+{
+	int r = *fd;
+	*fd = -1;
+	return r;
+}
+
+static inline void *steal_ptr(void *pp)
+{
+	void **p = (void **)pp;
+	void *r = *p;
+	*p = NULL;
+	return r;
+}
+
+void strv_free(char **v);
+size_t strv_len(char *const *v);
+
+/* Aborts on allocation failure: argon treats OOM as fatal, like crun. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Whole-file I/O. read_file_at returns a NUL-terminated buffer. */
+int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct ar_err *err);
+int write_file_at(int dirfd, const char *path, const void *data, size_t len, int flags,
+		  mode_t mode, struct ar_err *err);
+/* Durable replace: write <path>.tmp, fsync, rename over <path>, fsync dir. */
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len,
+			 mode_t mode, struct ar_err *err);
+int write_all(int fd, const void *buf, size_t len);
+ssize_t read_all(int fd, void *buf, size_t len);
+
+/* Removes a directory tree below dirfd without following symlinks. */
+int rm_rf_at(int dirfd, const char *name, struct ar_err *err);
+
+/* Strict number parsing: the whole string, no sign surprises, range checked. */
+int parse_u64(const char *s, uint64_t *out);
+int parse_i64(const char *s, int64_t *out);
+
+/* Monotonic/real time helpers. */
+uint64_t now_ns(void);
+
+#endif

@@ -1,0 +1,43 @@
+/* argon unit tests: a minimal harness. Each test file defines TESTS via
+ * UNIT_TEST(name) functions listed in a table and calls unit_main(). Prints
+ * "ok NAME" / "FAIL NAME: why" and a final "N passed, N failed" line. */
+#ifndef ARGON_UNIT_H
+#define ARGON_UNIT_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int unit_failed_now;
+
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+	unit_failed_now = 1; return; } } while (0)
+#define CHECK_STR(a, b) do { const char *a_ = (a), *b_ = (b); \
+	if (!a_ || !b_ || strcmp(a_, b_) != 0) { \
+	fprintf(stderr, "  %s:%d: `%s` != `%s`\n", __FILE__, __LINE__, a_ ? a_ : "(null)", b_ ? b_ : "(null)"); \
+	unit_failed_now = 1; return; } } while (0)
+#define CHECK_CONTAINS(hay, needle) do { const char *h_ = (hay), *n_ = (needle); \
+	if (!h_ || !strstr(h_, n_)) { \
+	fprintf(stderr, "  %s:%d: `%s` does not contain `%s`\n", __FILE__, __LINE__, h_ ? h_ : "(null)", n_); \
+	unit_failed_now = 1; return; } } while (0)
+
+struct unit_test { const char *name; void (*fn)(void); };
+#define UNIT(name) { #name, name }
+
+static inline int unit_main(const struct unit_test *t, size_t n)
+{
+	int passed = 0, failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		unit_failed_now = 0;
+		t[i].fn();
+		if (unit_failed_now) { failed++; printf("FAIL %s\n", t[i].name); }
+		else { passed++; printf("ok %s\n", t[i].name); }
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}
+#define UNIT_MAIN(...) int main(void) { static const struct unit_test t_[] = { __VA_ARGS__ }; \
+	return unit_main(t_, sizeof t_ / sizeof t_[0]); }
+
+#endif
