@@ -7,7 +7,8 @@ PKGS     := json-c
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE -fstack-protector-strong -fPIE \
+# -D_GNU_SOURCE= (empty) equals a source file's own `#define _GNU_SOURCE`.
+CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE= -fstack-protector-strong -fPIE \
             $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 LDLIBS   := $(shell pkg-config --libs $(PKGS))
@@ -45,7 +46,7 @@ $(BUILD)/argon-runtime: $(RT_OBJ) $(BUILD)/libargon.a
 # The container payload of the tests: static, no libc from the rootfs needed.
 $(BUILD)/argon-testinit: tests/init/testinit.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -static -o $@ $<
+	$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE= -static -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libargon.a
 	@mkdir -p $(@D)
@@ -61,3 +62,11 @@ clean:
 	rm -rf build build-asan
 
 .PHONY: all deps test clean
+
+# libFuzzer targets for the untrusted parsers (clang).
+fuzz: build-fuzz/fuzz_spec
+build-fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c $(LIB_SRC)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -Isrc/lib $(shell pkg-config --cflags json-c) \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+.PHONY: fuzz

@@ -14,6 +14,10 @@
 
 #include "error.h"
 
+/* gnu11 predefines the legacy macro `linux` (1); the config's `linux` object
+ * needs the name. Code tests __linux__ instead. */
+#undef linux
+
 #define SPEC_OCI_VERSION "1.2.0"
 #define SPEC_OCI_VERSION_MIN "1.0.0"
 

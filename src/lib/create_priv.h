@@ -1,0 +1,44 @@
+/* argon — internals shared by create (parent side) and the container init. */
+#ifndef ARGON_CREATE_PRIV_H
+#define ARGON_CREATE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "spec.h"
+
+struct create_ctx {
+	struct ar_runtime *rt;
+	const struct ar_create_opts *o;
+	struct spec *spec;
+	char *config_text;	/* config.json as read, copied into the state dir */
+	size_t config_len;
+	char *bundle;		/* absolute */
+	char *rootfs;		/* absolute */
+	int dirfd;		/* the locked state directory */
+	int fifo_fd;		/* exec.fifo, O_RDWR: the init blocks reading it */
+	int console_fd;		/* connected console socket, or -1 */
+	int sync_parent, sync_child;
+	int join_fd[NS__COUNT];	/* namespaces joined by path, or -1 */
+	int new_ns_flags;	/* CLONE_NEW* created, CLONE_NEWUSER excluded */
+	bool new_userns;
+	pid_t stage1, init;
+	int64_t created_ns;
+};
+
+/* The init: runs in the new namespaces, never returns. */
+__attribute__((noreturn)) void init_main(struct create_ctx *c);
+/* Stage 1: joins and creates namespaces, forks the init; never returns. */
+__attribute__((noreturn)) void stage1_main(struct create_ctx *c);
+
+/* Resets the signal mask and dispositions inherited from the caller. */
+void reset_signals(void);
+/* fchdir to `cwd` resolved inside the current root, refusing magic links
+ * (/proc/self/fd/N: CVE-2024-21626) and anything outside the root. */
+int enter_cwd(const char *cwd, struct ar_err *err);
+/* Marks fds >= 3 close-on-exec except the first `preserve` of them. */
+int sweep_fds(int preserve, struct ar_err *err);
+
+#endif

@@ -1,0 +1,270 @@
+/* argon — start, kill, delete and state of an existing container. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "hooks.h"
+#include "proc.h"
+#include "util.h"
+
+int ar_runtime_open_root(struct ar_runtime *rt, struct ar_err *err)
+{
+	if (rt->rootfd >= 0)
+		return 0;
+	return state_root_open(rt->root, &rt->rootfd, err);
+}
+
+/* Opens and locks the container directory and reads its state. */
+static int open_container(struct ar_runtime *rt, const char *id, int *dirfd,
+			  struct ar_state *st, struct ar_err *err)
+{
+	if (state_validate_id(id, err) < 0 || ar_runtime_open_root(rt, err) < 0)
+		return -1;
+	if (state_dir_open(rt->rootfd, id, dirfd, err) < 0)
+		return -1;
+	if (state_read(*dirfd, id, st, err) < 0) {
+		close(*dirfd);
+		*dirfd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+int ar_container_load(struct ar_runtime *rt, const char *id, struct ar_state *st,
+		      enum ar_status *status, struct ar_err *err)
+{
+	_cleanup_close_ int dirfd = -1;
+
+	if (open_container(rt, id, &dirfd, st, err) < 0)
+		return -1;
+	*status = state_status(dirfd, st);
+	return 0;
+}
+
+int ar_container_state(struct ar_runtime *rt, const char *id, char **json, struct ar_err *err)
+{
+	struct ar_state st;
+	enum ar_status status;
+
+	if (ar_container_load(rt, id, &st, &status, err) < 0)
+		return -1;
+	*json = state_to_json(&st, status, true);
+	ar_state_free(&st);
+	return 0;
+}
+
+static int load_spec_copy(int dirfd, struct spec **s, struct ar_err *err)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len;
+
+	if (read_file_at(dirfd, "config.json", &text, &len, err) < 0)
+		return -1;
+	return spec_parse(text, len, "config.json", s, err);
+}
+
+/* Runs poststart/poststop hooks; per the spec their failure is only a warning. */
+static void run_warn_hooks(int dirfd, const struct ar_state *st, enum ar_status status,
+			   enum spec_hook_kind kind)
+{
+	struct spec *s = NULL;
+	struct ar_err err = { 0 };
+	_cleanup_free_ char *json = NULL;
+
+	if (load_spec_copy(dirfd, &s, &err) == 0 && s->hooks[kind].n > 0) {
+		json = state_to_json(st, status, false);
+		hooks_run(&s->hooks[kind], kind, json, &err);
+	}
+	if (err.msg)
+		dprintf(2, "argon-runtime: warning: %s\n", err.msg);
+	ar_err_clear(&err);
+	spec_free(s);
+}
+
+int ar_container_start(struct ar_runtime *rt, const char *id, struct ar_err *err)
+{
+	_cleanup_close_ int dirfd = -1, fifo = -1;
+	struct ar_state st;
+	enum ar_status status;
+	int r = -1;
+
+	if (open_container(rt, id, &dirfd, &st, err) < 0)
+		return -1;
+	status = state_status(dirfd, &st);
+	if (status != ST_CREATED) {
+		ar_error(err, EINVAL, "start container `%s`: container is %s, not created", id,
+			 ar_status_name(status));
+		goto out;
+	}
+	/* O_NONBLOCK: ENXIO instead of a hang when the init is gone. */
+	fifo = openat(dirfd, "exec.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fifo < 0) {
+		ar_error(err, errno, "start container `%s`: open exec.fifo", id);
+		goto out;
+	}
+	if (write(fifo, "1", 1) != 1) {
+		ar_error(err, errno, "start container `%s`: write exec.fifo", id);
+		goto out;
+	}
+	unlinkat(dirfd, "exec.fifo", 0);
+	run_warn_hooks(dirfd, &st, ST_RUNNING, HOOK_POSTSTART);
+	r = 0;
+out:
+	ar_state_free(&st);
+	return r;
+}
+
+static int pidfd_of(const struct ar_state *st, struct ar_err *err)
+{
+	int fd = (int)syscall(SYS_pidfd_open, st->pid, 0);
+
+	if (fd < 0)
+		return ar_error(err, errno, "open pidfd of container init %d", st->pid);
+	/* The pidfd pins the process; re-check it is still the container's init. */
+	if (!proc_is_same(st->pid, st->start_time)) {
+		close(fd);
+		return ar_error(err, ESRCH, "container `%s` is not running", st->id);
+	}
+	return fd;
+}
+
+static int signal_pid(pid_t pid, int sig)
+{
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = (int)syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+	close(fd);
+	return r;
+}
+
+static int kill_all(const struct ar_state *st, int sig, struct ar_err *err)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+
+	if (!st->own_pidns)	/* shared pid ns: only what we know is ours */
+		return signal_pid(st->pid, sig) < 0 && errno != ESRCH
+			       ? ar_error(err, errno, "kill %d", st->pid) : 0;
+	if (proc_pids_in_pidns_of(st->pid, &pids, &n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (signal_pid(pids[i], sig) < 0 && errno != ESRCH)
+			return ar_error(err, errno, "kill %d", pids[i]);
+	return 0;
+}
+
+static int kill_locked(int dirfd, const struct ar_state *st, int sig, bool all,
+		       struct ar_err *err)
+{
+	_cleanup_close_ int pfd = -1;
+	enum ar_status status = state_status(dirfd, st);
+
+	if (status == ST_STOPPED)
+		return ar_error(err, ESRCH, "kill container `%s`: container is not running", st->id);
+	if (all)
+		return kill_all(st, sig, err);
+	pfd = pidfd_of(st, err);
+	if (pfd < 0)
+		return -1;
+	if (syscall(SYS_pidfd_send_signal, pfd, sig, NULL, 0) < 0)
+		return ar_error(err, errno, "kill container `%s` with signal %d", st->id, sig);
+	return 0;
+}
+
+int ar_container_kill(struct ar_runtime *rt, const char *id, int sig, bool all,
+		      struct ar_err *err)
+{
+	_cleanup_close_ int dirfd = -1;
+	struct ar_state st;
+	int r;
+
+	if (open_container(rt, id, &dirfd, &st, err) < 0)
+		return -1;
+	r = kill_locked(dirfd, &st, sig, all, err);
+	ar_state_free(&st);
+	return r;
+}
+
+/* SIGKILLs the container and waits (bounded) until the init is gone. */
+static int kill_and_wait(int dirfd, const struct ar_state *st, struct ar_err *err)
+{
+	_cleanup_close_ int pfd = pidfd_of(st, NULL);
+	struct pollfd p;
+
+	if (pfd < 0)
+		return 0;	/* already gone */
+	if (kill_all(st, SIGKILL, err) < 0)
+		return -1;
+	syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0);
+	p = (struct pollfd){ .fd = pfd, .events = POLLIN };
+	if (poll(&p, 1, 10000) == 0)
+		return ar_error(err, ETIMEDOUT, "container `%s` did not die after SIGKILL", st->id);
+	return 0;
+}
+
+int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struct ar_err *err)
+{
+	_cleanup_close_ int dirfd = -1;
+	struct ar_state st;
+	enum ar_status status;
+	int r = -1;
+
+	if (state_validate_id(id, err) < 0 || ar_runtime_open_root(rt, err) < 0)
+		return -1;
+	if (state_dir_open(rt->rootfd, id, &dirfd, err) < 0)
+		return -1;
+	if (state_read(dirfd, id, &st, err) < 0) {
+		/* No state.json: a create that died half-way. Nothing runs. */
+		if (err->errnum != ENOENT)
+			return -1;
+		ar_err_clear(err);
+		return state_dir_remove(rt->rootfd, id, err);
+	}
+	status = state_status(dirfd, &st);
+	if (status == ST_RUNNING && !force) {
+		ar_error(err, EBUSY, "delete container `%s`: container is running (use --force)", id);
+		goto out;
+	}
+	/* A created container is deleted without --force, as runc does. */
+	if (status != ST_STOPPED && kill_and_wait(dirfd, &st, err) < 0)
+		goto out;
+	run_warn_hooks(dirfd, &st, ST_STOPPED, HOOK_POSTSTOP);
+	r = state_dir_remove(rt->rootfd, id, err);
+out:
+	ar_state_free(&st);
+	return r;
+}
+
+int ar_container_pids(struct ar_runtime *rt, const char *id, pid_t **pids, size_t *n,
+		      struct ar_err *err)
+{
+	struct ar_state st;
+	enum ar_status status;
+	int r = 0;
+
+	*pids = NULL;
+	*n = 0;
+	if (ar_container_load(rt, id, &st, &status, err) < 0)
+		return -1;
+	if (status == ST_STOPPED)
+		;	/* no processes */
+	else if (st.own_pidns)
+		r = proc_pids_in_pidns_of(st.pid, pids, n, err);
+	else {
+		*pids = xmalloc(sizeof(pid_t));
+		(*pids)[0] = st.pid;
+		*n = 1;
+	}
+	ar_state_free(&st);
+	return r;
+}

@@ -1,0 +1,60 @@
+/* argon — run from a sealed copy of ourselves (CVE-2019-5736).
+ *
+ * A process in the container could otherwise open /proc/<runtime pid>/exe
+ * (or exec it through a `#!/proc/self/exe` script) and write the host's
+ * runtime binary. A memfd with write/grow/shrink seals cannot be written by
+ * anyone, so the runtime re-executes from one before it enters a container.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "container.h"
+#include "util.h"
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static int copy_to_memfd(int src, int *out, struct ar_err *err)
+{
+	_cleanup_close_ int mfd = memfd_create("argon-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	struct stat st;
+	off_t off = 0;
+
+	if (mfd < 0)
+		return ar_error(err, errno, "memfd_create");
+	if (fstat(src, &st) < 0)
+		return ar_error(err, errno, "stat /proc/self/exe");
+	while (off < st.st_size) {
+		ssize_t n = sendfile(mfd, src, &off, (size_t)(st.st_size - off));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return ar_error(err, n < 0 ? errno : EIO, "copy /proc/self/exe to a memfd");
+	}
+	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
+		return ar_error(err, errno, "seal the runtime memfd");
+	*out = steal_fd(&mfd);
+	return 0;
+}
+
+int ar_ensure_sealed_binary(char **argv, char **envp, struct ar_err *err)
+{
+	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	_cleanup_close_ int mfd = -1;
+	int seals;
+
+	if (self < 0)
+		return ar_error(err, errno, "open /proc/self/exe");
+	seals = fcntl(self, F_GET_SEALS);
+	if (seals >= 0 && (seals & SEALS) == SEALS)
+		return 0;
+	if (copy_to_memfd(self, &mfd, err) < 0)
+		return -1;
+	syscall(SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
+	return ar_error(err, errno, "re-exec the runtime from a sealed memfd");
+}

@@ -1,0 +1,603 @@
+/* argon-testinit — the hermetic payload of the integration tests.
+ *
+ * A static multi-call program: installed in a test rootfs as
+ * /bin/argon-testinit (plus symlinks), it reports what the runtime made of
+ * the process (ids, capabilities, fds, mounts, signals, limits, terminal) in
+ * a fixed, easily grepped format, so the tests need no distro image.
+ * The applet is argv[0]'s basename when it names one, else argv[1].
+ * Output goes through stdio and is flushed before anything that may block
+ * or die; errors print "APPLET ARG: ENAME" (errno's name) and exit 1.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fail_errno(const char *applet, const char *arg, int errnum)
+{
+	const char *name = strerrorname_np(errnum);
+
+	printf("%s %s: %s\n", applet, arg, name ? name : "EUNKNOWN");
+	fflush(stdout);
+	return 1;
+}
+
+static int usage(const char *applet, const char *how)
+{
+	fprintf(stderr, "usage: argon-testinit %s %s\n", applet, how);
+	return 2;
+}
+
+/* Copies every line of `path` that starts with one of `prefixes`. */
+static int print_status_lines(const char *path, const char *const *prefixes)
+{
+	char line[512];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return fail_errno("read", path, errno);
+	while (fgets(line, sizeof line, f))
+		for (const char *const *p = prefixes; *p; p++)
+			if (strncmp(line, *p, strlen(*p)) == 0)
+				fputs(line, stdout);
+	fclose(f);
+	return 0;
+}
+
+static int copy_fd(int in, int out)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = read(in, buf, sizeof buf)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, buf + off, (size_t)(n - off));
+			if (w < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			off += w;
+		}
+	}
+	return 0;
+}
+
+static int do_pid(int argc, char **argv)
+{
+	printf("%d\n", (int)getpid());
+	return 0;
+}
+
+static int do_ids(int argc, char **argv)
+{
+	gid_t groups[NGROUPS_MAX];
+	int n = getgroups(NGROUPS_MAX, groups);
+
+	printf("uid=%u gid=%u euid=%u egid=%u groups=", (unsigned)getuid(),
+	       (unsigned)getgid(), (unsigned)geteuid(), (unsigned)getegid());
+	for (int i = 0; i < n; i++)
+		printf("%s%u", i ? "," : "", (unsigned)groups[i]);
+	printf("\n");
+	return 0;
+}
+
+static int do_caps(int argc, char **argv)
+{
+	static const char *const keys[] = { "CapInh:", "CapPrm:", "CapEff:", "CapBnd:",
+					    "CapAmb:", "NoNewPrivs:", NULL };
+	return print_status_lines("/proc/self/status", keys);
+}
+
+static int do_signals(int argc, char **argv)
+{
+	static const char *const keys[] = { "SigBlk:", "SigIgn:", NULL };
+	return print_status_lines("/proc/self/status", keys);
+}
+
+static int do_cwd(int argc, char **argv)
+{
+	char buf[PATH_MAX];
+
+	if (!getcwd(buf, sizeof buf))
+		return fail_errno("cwd", ".", errno);
+	printf("%s\n", buf);
+	return 0;
+}
+
+static int do_env(int argc, char **argv)
+{
+	for (char **e = environ; *e; e++)
+		printf("%s\n", *e);
+	return 0;
+}
+
+static int do_read(int argc, char **argv)
+{
+	int fd, r;
+
+	if (argc < 2)
+		return usage("read", "PATH");
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno("read", argv[1], errno);
+	fflush(stdout);
+	r = copy_fd(fd, STDOUT_FILENO);
+	close(fd);
+	return r < 0 ? fail_errno("read", argv[1], -r) : 0;
+}
+
+static int do_mounts(int argc, char **argv)
+{
+	char *args[] = { "read", "/proc/self/mountinfo", NULL };
+	return do_read(2, args);
+}
+
+static int do_cat(int argc, char **argv)
+{
+	int r = copy_fd(STDIN_FILENO, STDOUT_FILENO);
+	return r < 0 ? fail_errno("cat", "-", -r) : 0;
+}
+
+/* Lists open fds; the directory stream's own fd is left out. */
+static int do_fds(int argc, char **argv)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return fail_errno("fds", "/proc/self/fd", errno);
+	while ((de = readdir(d))) {
+		char path[64], target[PATH_MAX];
+		ssize_t n;
+		int fd;
+
+		if (de->d_name[0] == '.')
+			continue;
+		fd = atoi(de->d_name);
+		if (fd == dirfd(d))
+			continue;
+		snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+		n = readlink(path, target, sizeof target - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		printf("%d -> %s\n", fd, target);
+	}
+	closedir(d);
+	return 0;
+}
+
+static int do_hostname(int argc, char **argv)
+{
+	struct utsname u;
+
+	if (uname(&u) < 0)
+		return fail_errno("hostname", "uname", errno);
+	printf("hostname=%s\ndomainname=%s\n", u.nodename, u.domainname);
+	return 0;
+}
+
+static int do_exit(int argc, char **argv)
+{
+	return argc < 2 ? usage("exit", "N") : atoi(argv[1]);
+}
+
+static int do_true(int argc, char **argv)
+{
+	return 0;
+}
+
+static int do_false(int argc, char **argv)
+{
+	return 1;
+}
+
+static int parse_signal(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*s && !*end)
+		return n > 0 && n < NSIG ? (int)n : -1;
+	if (strncmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int sig = 1; sig < NSIG; sig++) {
+		const char *abbrev = sigabbrev_np(sig);
+		if (abbrev && strcmp(abbrev, s) == 0)
+			return sig;
+	}
+	return -1;
+}
+
+static void note_signal(int sig)
+{
+	/* Only installed so that the signal is "caught" (init of a pid
+	 * namespace drops signals it has no handler for); the work is done
+	 * by sigwaitinfo/sigtimedwait with the signal blocked. */
+}
+
+static void catch_and_block(const sigset_t *set)
+{
+	struct sigaction sa = { .sa_handler = note_signal };
+
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(set, sig) == 1)
+			sigaction(sig, &sa, NULL);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
+static void print_got(int sig)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev)
+		printf("got SIG%s\n", abbrev);
+	else
+		printf("got signal %d\n", sig);
+	fflush(stdout);
+}
+
+/* sleep SECS|inf: exits 0 after SECS, or at once on SIGTERM. */
+static int do_sleep(int argc, char **argv)
+{
+	struct timespec ts = { .tv_sec = 0 }, *tsp = &ts;
+	sigset_t set;
+	double secs;
+
+	if (argc < 2)
+		return usage("sleep", "SECS|inf");
+	if (strcmp(argv[1], "inf") == 0) {
+		tsp = NULL;
+	} else {
+		secs = strtod(argv[1], NULL);
+		ts.tv_sec = (time_t)secs;
+		ts.tv_nsec = (long)((secs - (double)ts.tv_sec) * 1e9);
+	}
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	catch_and_block(&set);
+	for (;;) {
+		int sig = tsp ? sigtimedwait(&set, NULL, tsp) : sigwaitinfo(&set, NULL);
+		if (sig == SIGTERM) {
+			print_got(sig);
+			return 0;
+		}
+		if (sig < 0 && errno == EAGAIN)
+			return 0;
+	}
+}
+
+/* trap SIG...: prints "ready", then "got SIGNAME" for each signal; exits
+ * 128+15 on SIGTERM (which is always trapped). */
+static int do_trap(int argc, char **argv)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	for (int i = 1; i < argc; i++) {
+		int sig = parse_signal(argv[i]);
+		if (sig < 0 || sig == SIGKILL || sig == SIGSTOP)
+			return usage("trap", "SIG... (catchable signals)");
+		sigaddset(&set, sig);
+	}
+	catch_and_block(&set);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		int sig = sigwaitinfo(&set, NULL);
+		if (sig < 0)
+			continue;
+		print_got(sig);
+		if (sig == SIGTERM)
+			return 128 + SIGTERM;
+	}
+}
+
+/* fork N: N children pause forever; the parent prints their pids and
+ * pauses too. Nobody handles signals, so defaults apply. */
+static int do_fork(int argc, char **argv)
+{
+	int n;
+
+	if (argc < 2)
+		return usage("fork", "N");
+	n = atoi(argv[1]);
+	for (int i = 0; i < n; i++) {
+		pid_t pid;
+
+		fflush(stdout);
+		pid = fork();
+		if (pid < 0)
+			return fail_errno("fork", argv[1], errno);
+		if (pid == 0) {
+			for (;;)
+				pause();
+		}
+		printf("%d\n", (int)pid);
+	}
+	printf("forked\n");
+	fflush(stdout);
+	for (;;)
+		pause();
+}
+
+static int do_exec(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage("exec", "PATH ARGS...");
+	fflush(stdout);
+	execv(argv[1], argv + 2);
+	return fail_errno("exec", argv[1], errno);
+}
+
+static int do_write(int argc, char **argv)
+{
+	size_t len;
+	int fd;
+
+	if (argc < 3)
+		return usage("write", "PATH TEXT");
+	fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return fail_errno("write", argv[1], errno);
+	len = strlen(argv[2]);
+	if (write(fd, argv[2], len) != (ssize_t)len) {
+		int e = errno;
+		close(fd);
+		return fail_errno("write", argv[1], e);
+	}
+	if (close(fd) < 0)
+		return fail_errno("write", argv[1], errno);
+	printf("wrote %s\n", argv[1]);
+	return 0;
+}
+
+static const char *type_name(mode_t m)
+{
+	switch (m & S_IFMT) {
+	case S_IFREG: return "file";
+	case S_IFDIR: return "dir";
+	case S_IFLNK: return "symlink";
+	case S_IFCHR: return "char";
+	case S_IFBLK: return "block";
+	case S_IFIFO: return "fifo";
+	case S_IFSOCK: return "socket";
+	default: return "unknown";
+	}
+}
+
+/* stat PATH: "type=char mode=0666 rdev=1:3 uid=0 gid=0 size=0" (lstat), and
+ * "symlink -> TARGET" for a symlink. */
+static int do_stat(int argc, char **argv)
+{
+	struct stat st;
+
+	if (argc < 2)
+		return usage("stat", "PATH");
+	if (lstat(argv[1], &st) < 0)
+		return fail_errno("stat", argv[1], errno);
+	printf("type=%s mode=%04o rdev=%u:%u uid=%u gid=%u size=%lld\n",
+	       type_name(st.st_mode), (unsigned)(st.st_mode & 07777),
+	       major(st.st_rdev), minor(st.st_rdev), (unsigned)st.st_uid,
+	       (unsigned)st.st_gid, (long long)st.st_size);
+	if (S_ISLNK(st.st_mode)) {
+		char target[PATH_MAX];
+		ssize_t n = readlink(argv[1], target, sizeof target - 1);
+		target[n < 0 ? 0 : n] = '\0';
+		printf("symlink -> %s\n", target);
+	}
+	return 0;
+}
+
+static const struct { const char *name; int res; } rlimits[] = {
+	{ "AS", RLIMIT_AS }, { "CORE", RLIMIT_CORE }, { "CPU", RLIMIT_CPU },
+	{ "DATA", RLIMIT_DATA }, { "FSIZE", RLIMIT_FSIZE },
+	{ "LOCKS", RLIMIT_LOCKS }, { "MEMLOCK", RLIMIT_MEMLOCK },
+	{ "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
+	{ "NOFILE", RLIMIT_NOFILE }, { "NPROC", RLIMIT_NPROC },
+	{ "RSS", RLIMIT_RSS }, { "RTPRIO", RLIMIT_RTPRIO },
+	{ "RTTIME", RLIMIT_RTTIME }, { "SIGPENDING", RLIMIT_SIGPENDING },
+	{ "STACK", RLIMIT_STACK },
+};
+
+static void print_limit(rlim_t v)
+{
+	if (v == RLIM_INFINITY)
+		printf("unlimited");
+	else
+		printf("%llu", (unsigned long long)v);
+}
+
+/* rlimit NAME (NOFILE or RLIMIT_NOFILE): prints "SOFT HARD". */
+static int do_rlimit(int argc, char **argv)
+{
+	const char *name;
+	struct rlimit rl;
+
+	if (argc < 2)
+		return usage("rlimit", "NAME");
+	name = strncmp(argv[1], "RLIMIT_", 7) == 0 ? argv[1] + 7 : argv[1];
+	for (size_t i = 0; i < sizeof rlimits / sizeof rlimits[0]; i++) {
+		if (strcmp(rlimits[i].name, name) != 0)
+			continue;
+		if (getrlimit(rlimits[i].res, &rl) < 0)
+			return fail_errno("rlimit", argv[1], errno);
+		print_limit(rl.rlim_cur);
+		printf(" ");
+		print_limit(rl.rlim_max);
+		printf("\n");
+		return 0;
+	}
+	return fail_errno("rlimit", argv[1], EINVAL);
+}
+
+static int do_umask(int argc, char **argv)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	printf("%04o\n", (unsigned)m);
+	return 0;
+}
+
+/* tty: "N: tty PATH" or "N: notty" for fds 0..2; the size of fd 0's tty. */
+static int do_tty(int argc, char **argv)
+{
+	struct winsize ws;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		char name[PATH_MAX];
+
+		if (isatty(fd) && ttyname_r(fd, name, sizeof name) == 0)
+			printf("%d: tty %s\n", fd, name);
+		else if (isatty(fd))
+			printf("%d: tty ?\n", fd);
+		else
+			printf("%d: notty\n", fd);
+	}
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		printf("size=%ux%u\n", ws.ws_row, ws.ws_col);
+	return 0;
+}
+
+static int do_oom(int argc, char **argv)
+{
+	char *args[] = { "read", "/proc/self/oom_score_adj", NULL };
+	return do_read(2, args);
+}
+
+static int do_nnp(int argc, char **argv)
+{
+	int r = prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0);
+
+	if (r < 0)
+		return fail_errno("nnp", "prctl", errno);
+	printf("nnp=%d\n", r);
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ls DIR: sorted names without "." and "..". */
+static int do_ls(int argc, char **argv)
+{
+	const char *dir = argc < 2 ? "." : argv[1];
+	struct dirent **list;
+	int n = scandir(dir, &list, NULL, NULL);
+	char **names;
+	int k = 0;
+
+	if (n < 0)
+		return fail_errno("ls", dir, errno);
+	names = calloc((size_t)n + 1, sizeof *names);
+	for (int i = 0; i < n; i++) {
+		const char *s = list[i]->d_name;
+		if (names && strcmp(s, ".") != 0 && strcmp(s, "..") != 0)
+			names[k++] = strdup(s);
+		free(list[i]);
+	}
+	free(list);
+	if (!names)
+		return fail_errno("ls", dir, ENOMEM);
+	qsort(names, (size_t)k, sizeof *names, name_cmp);
+	for (int i = 0; i < k; i++) {
+		printf("%s\n", names[i] ? names[i] : "?");
+		free(names[i]);
+	}
+	free(names);
+	return 0;
+}
+
+struct applet {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct applet applets[] = {
+	{ "pid", do_pid, "print getpid()" },
+	{ "ids", do_ids, "uid= gid= euid= egid= groups=" },
+	{ "caps", do_caps, "Cap* and NoNewPrivs lines of /proc/self/status" },
+	{ "cwd", do_cwd, "print the working directory" },
+	{ "env", do_env, "print the environment, one per line" },
+	{ "mounts", do_mounts, "print /proc/self/mountinfo" },
+	{ "fds", do_fds, "list open fds: N -> target" },
+	{ "hostname", do_hostname, "hostname= and domainname=" },
+	{ "sleep", do_sleep, "SECS|inf: sleep; SIGTERM ends it with status 0" },
+	{ "exit", do_exit, "N: exit with status N" },
+	{ "fork", do_fork, "N: fork N sleeping children, print their pids" },
+	{ "exec", do_exec, "PATH ARGS...: execv" },
+	{ "write", do_write, "PATH TEXT: write a file (errno name on failure)" },
+	{ "read", do_read, "PATH: print a file" },
+	{ "stat", do_stat, "PATH: type mode rdev (lstat)" },
+	{ "signals", do_signals, "SigBlk and SigIgn" },
+	{ "rlimit", do_rlimit, "NAME: SOFT HARD" },
+	{ "umask", do_umask, "print the umask" },
+	{ "tty", do_tty, "isatty/ttyname of fds 0-2, window size" },
+	{ "oom", do_oom, "print oom_score_adj" },
+	{ "nnp", do_nnp, "print nnp=0|1" },
+	{ "trap", do_trap, "SIG...: print ready, then got SIGNAME per signal" },
+	{ "cat", do_cat, "copy stdin to stdout" },
+	{ "true", do_true, "exit 0" },
+	{ "false", do_false, "exit 1" },
+	{ "ls", do_ls, "DIR: sorted entries" },
+};
+
+static const struct applet *find_applet(const char *name)
+{
+	for (size_t i = 0; i < sizeof applets / sizeof applets[0]; i++)
+		if (strcmp(applets[i].name, name) == 0)
+			return &applets[i];
+	return NULL;
+}
+
+static int list_applets(void)
+{
+	fprintf(stderr, "usage: argon-testinit APPLET [ARGS...]\n");
+	for (size_t i = 0; i < sizeof applets / sizeof applets[0]; i++)
+		fprintf(stderr, "  %-9s %s\n", applets[i].name, applets[i].help);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *base = argc > 0 ? strrchr(argv[0], '/') : NULL;
+	const struct applet *a;
+	int r;
+
+	base = base ? base + 1 : (argc > 0 ? argv[0] : "");
+	a = find_applet(base);
+	if (!a) {
+		if (argc < 2 || !(a = find_applet(argv[1])))
+			return list_applets();
+		argc--;
+		argv++;
+	}
+	r = a->fn(argc, argv);
+	fflush(stdout);
+	return r;
+}
