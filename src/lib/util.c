@@ -178,6 +178,27 @@ int write_file_at(int dirfd, const char *path, const void *data, size_t len, int
 	return 0;
 }
 
+static int fsync_parent_dir(int dirfd, const char *path, struct ar_err *err)
+{
+	_cleanup_free_ char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	_cleanup_close_ int fd = -1;
+
+	if (slash == NULL && dirfd != AT_FDCWD)
+		return fsync(dirfd) < 0 && errno != EINVAL
+			       ? ar_error(err, errno, "fsync directory of `%s`", path) : 0;
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	fd = openat(dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || (fsync(fd) < 0 && errno != EINVAL))
+		return ar_error(err, errno, "fsync directory of `%s`", path);
+	return 0;
+}
+
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len,
 			 mode_t mode, struct ar_err *err)
 {
@@ -198,9 +219,7 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 		return ar_error(err, e, "rename `%s`", tmp);
 	}
 	/* The rename is durable only once the directory entry is. */
-	if (fsync(dirfd) < 0 && errno != EINVAL)
-		return ar_error(err, errno, "fsync directory of `%s`", path);
-	return 0;
+	return fsync_parent_dir(dirfd, path, err);
 }
 
 static int rm_rf_dirfd(int dfd, struct ar_err *err)
