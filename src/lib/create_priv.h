@@ -38,6 +38,10 @@ void reset_signals(void);
 /* fchdir to `cwd` resolved inside the current root, refusing magic links
  * (/proc/self/fd/N: CVE-2024-21626) and anything outside the root. */
 int enter_cwd(const char *cwd, struct ar_err *err);
+/* Closes every fd >= 3 except fds 3 .. 3+preserve-1 and those in keep[]
+ * (negative entries ignored): nothing the caller leaked to us may sit in a
+ * container process, not even until exec. */
+int close_foreign_fds(int preserve, const int *keep, size_t n_keep, struct ar_err *err);
 /* Marks fds >= 3 close-on-exec except the first `preserve` of them. */
 int sweep_fds(int preserve, struct ar_err *err);
 

@@ -109,7 +109,11 @@ __attribute__((noreturn)) static void exec_child(struct exec_ctx *c)
 	pid_t pid;
 	int32_t pid32;
 
+	int keep[] = { c->sync_child, c->pidfd, c->console_fd };
+
 	reset_signals();
+	if (close_foreign_fds(c->o->preserve_fds, keep, 3, &err) < 0)
+		goto fail;
 	if (setns(c->pidfd, c->ns_flags) < 0) {
 		ar_error(&err, errno, "join the container's namespaces");
 		goto fail;

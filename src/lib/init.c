@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "create_priv.h"
@@ -119,6 +121,19 @@ static int stage1_run(struct create_ctx *c, struct ar_err *err)
 	return sync_send(c->sync_child, SYNC_INIT_PID, 0, &pid32, sizeof pid32, err);
 }
 
+static int stage1_close_fds(struct create_ctx *c, struct ar_err *err)
+{
+	int keep[NS__COUNT + 3];
+	size_t n = 0;
+
+	keep[n++] = c->sync_child;
+	keep[n++] = c->fifo_fd;
+	keep[n++] = c->console_fd;
+	for (int t = 0; t < NS__COUNT; t++)
+		keep[n++] = c->join_fd[t];
+	return close_foreign_fds(c->o->preserve_fds, keep, n, err);
+}
+
 void stage1_main(struct create_ctx *c)
 {
 	struct ar_err err = { 0 };
@@ -132,7 +147,7 @@ void stage1_main(struct create_ctx *c)
 	if (c->rt->rootfd >= 0)
 		close(c->rt->rootfd);
 	c->rt->rootfd = -1;
-	if (stage1_run(c, &err) < 0) {
+	if (stage1_close_fds(c, &err) < 0 || stage1_run(c, &err) < 0) {
 		sync_send_error(c->sync_child, &err);
 		_exit(1);
 	}
@@ -155,6 +170,31 @@ int enter_cwd(const char *cwd, struct ar_err *err)
 	/* getcwd fails (ENOENT) when the cwd is not reachable from our root. */
 	if (getcwd(buf, sizeof buf) == NULL || buf[0] != '/')
 		return ar_error(err, EPERM, "process.cwd `%s` is outside the container", cwd);
+	return 0;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int close_foreign_fds(int preserve, const int *keep, size_t n_keep, struct ar_err *err)
+{
+	int v[16];
+	size_t n = 0;
+	unsigned int lo = 3u + (unsigned int)preserve;
+
+	for (size_t i = 0; i < n_keep && n < sizeof v / sizeof v[0]; i++)
+		if (keep[i] >= (int)lo)
+			v[n++] = keep[i];
+	qsort(v, n, sizeof v[0], cmp_int);
+	for (size_t i = 0; i <= n; i++) {
+		unsigned int hi = i < n ? (unsigned int)v[i] - 1 : ~0u;
+		if (lo <= hi && syscall(SYS_close_range, lo, hi, 0) < 0)
+			return ar_error(err, errno, "close inherited fds %u..%u", lo, hi);
+		if (i < n)
+			lo = (unsigned int)v[i] + 1;
+	}
 	return 0;
 }
 

@@ -177,6 +177,17 @@ ct_run_bg() {
 	track_pid "$RUN_PID"
 }
 
+# rt_run [FLAGS...]: foreground run of $CID, stdin from /dev/null, killed
+# after 60 s so that a hung container cannot hang the suite.
+rt_run() {
+	timeout -k 5 60 "$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$@" "$CID" \
+		</dev/null 3>&- 4>&-
+}
+
+rt_exec() {
+	timeout -k 5 60 "$RUNTIME" --root "$ROOT" exec "$@" </dev/null 3>&- 4>&-
+}
+
 ct_start() {
 	rt start "$1" </dev/null 3>&- 4>&- || { echo "start $1 failed" >&2; return 1; }
 }
@@ -357,10 +368,18 @@ teardown_test() {
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
+	# Processes being killed by delete --force may take a moment to go.
+	retry 20 0.1 eval '[ -z "$(pids_rooted_in "$TMP")" ]' || true
 	for pid in $(pids_rooted_in "$TMP"); do
 		problems+="process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)) left in $TMP"$'\n'
 		kill -9 "$pid" 2>/dev/null
 	done
+	if [ -n "$problems" ]; then
+		# cgroups a runtime may have made for the containers killed above
+		sleep 0.2
+		find /sys/fs/cgroup -maxdepth 4 -type d -name "$CID*" -print0 2>/dev/null |
+			xargs -0 -r rmdir 2>/dev/null
+	fi
 	if [ -n "$(mounts_mentioning "$TMP")" ]; then
 		problems+="mounts left: $(mounts_mentioning "$TMP")"$'\n'
 		mounts_mentioning "$TMP" | awk '{print $5}' | sort -r |

@@ -4,9 +4,6 @@
 
 load helpers
 
-rt_run() {
-	"$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null 3>&- 4>&-
-}
 
 add_mount() { # add_mount DEST TYPE SOURCE OPTIONS-JSON
 	cfg "mounts+={\"destination\":\"$1\",\"type\":\"$2\",\"source\":\"$3\",\"options\":$4}"
@@ -30,14 +27,18 @@ add_mount() { # add_mount DEST TYPE SOURCE OPTIONS-JSON
 }
 
 @test "mounts: masked files read empty and are the real /dev/null" {
-	set_args sh -c 'argon-testinit read /proc/kcore; echo "rc=$?"; argon-testinit read /proc/keys; echo "rc=$?"; argon-testinit stat /proc/kcore'
-	cfg 'linux.maskedPaths=["/proc/kcore","/proc/keys","/proc/acpi"]'
+	cfg 'linux.maskedPaths=["/proc/kcore","/proc/keys","/proc/timer_list"]'
+	set_args sh -c 'for f in /proc/keys /proc/timer_list; do
+		echo "$f $(head -c 64 $f | wc -c) $(argon-testinit stat $f | head -1)"; done
+		cat /proc/kcore 2>/dev/null | head -c 64 | wc -c'
 	run rt_run
 	assert_success
-	assert_eq "${lines[0]}" rc=0 "kcore reads empty"
-	assert_eq "${lines[1]}" rc=0 "keys reads empty"
-	assert_contains "${lines[2]}" "type=char"
-	assert_contains "${lines[2]}" "rdev=1:3"
+	local f
+	for f in keys timer_list; do
+		assert_line "/proc/$f 0 type=char mode=0666 rdev=1:3 uid=0 gid=0 size=0"
+	done
+	# kcore reads empty or not at all (it is missing from some kernels).
+	assert_eq "${lines[2]}" 0 "bytes read from /proc/kcore"
 }
 
 @test "mounts: a masked directory is empty and read-only" {
@@ -135,6 +136,7 @@ add_mount() { # add_mount DEST TYPE SOURCE OPTIONS-JSON
 
 @test "mounts: a destination through a symlink stays inside the rootfs" {
 	local marker="argon-outside-$BASHPID-$RANDOM"
+	rmdir "$ROOTFS/mnt"
 	ln -s "/../../../../tmp/$marker" "$ROOTFS/mnt"
 	add_mount /mnt tmpfs tmpfs '[]'
 	cfg root.readonly=false
@@ -144,9 +146,15 @@ add_mount() { # add_mount DEST TYPE SOURCE OPTIONS-JSON
 	grep -q "/tmp/$marker" /proc/self/mountinfo && fail "host mount on /tmp/$marker"
 	assert_success
 	assert_line "wrote /mnt/inside"
-	grep -q " /tmp/$marker " <<<"$output" || fail "the mount is not at /tmp/$marker inside: $output"
-	[ -d "$ROOTFS/tmp/$marker" ] || fail "target not created inside the rootfs"
-	[ ! -e "$ROOTFS/tmp/$marker/inside" ] || fail "write went to the rootfs, not the tmpfs"
+	# Resolved inside the rootfs (argon, as RESOLVE_IN_ROOT would) or the
+	# symlink replaced by a directory (runc): both stay in the rootfs.
+	grep -Eq " (/tmp/$marker|/mnt) .* - tmpfs " <<<"$output" ||
+		fail "the tmpfs is not inside: $output"
+	[ -z "$(find "$ROOTFS" -name inside)" ] || fail "write went to the rootfs, not the tmpfs"
+	if is_argon; then
+		grep -q " /tmp/$marker " <<<"$output" || fail "not mounted at /tmp/$marker"
+		[ -d "$ROOTFS/tmp/$marker" ] || fail "target not created inside the rootfs"
+	fi
 }
 
 @test "mounts: /proc as a symlink out of the rootfs fails and writes nothing there" {
@@ -163,16 +171,17 @@ add_mount() { # add_mount DEST TYPE SOURCE OPTIONS-JSON
 
 @test "mounts: a planted /dev/null file is replaced by the real device" {
 	# Without the /dev tmpfs the runtime makes its devices in the rootfs.
-	cfg --rm-mount /dev root.readonly=false 'linux.maskedPaths=["/proc/kcore"]'
+	cfg --rm-mount /dev root.readonly=false
 	rm -f "$ROOTFS/dev/null"
 	echo PLANTED >"$ROOTFS/dev/null"
-	set_args sh -c 'argon-testinit stat /dev/null; argon-testinit read /dev/null; argon-testinit read /proc/kcore; argon-testinit stat /proc/kcore'
+	cfg 'linux.maskedPaths=["/proc/keys"]'
+	set_args sh -c 'argon-testinit stat /dev/null; head -c 64 /dev/null; head -c 64 /proc/keys; argon-testinit stat /proc/keys' >/dev/null
 	run rt_run
 	assert_success
-	assert_contains "${lines[0]}" "type=char"
-	assert_contains "${lines[0]}" "rdev=1:3"
+	[ -n "$output" ] || fail "no output: stdio went to the planted file? It holds: $(head -c 300 "$ROOTFS/dev/null")"
 	refute_contains "$output" PLANTED
-	assert_contains "${lines[1]}" "rdev=1:3"
+	assert_eq "${lines[0]}" "type=char mode=0666 rdev=1:3 uid=0 gid=0 size=0"
+	assert_eq "${lines[1]}" "type=char mode=0666 rdev=1:3 uid=0 gid=0 size=0"
 }
 
 @test "mounts: /dev has the standard devices and links" {
@@ -190,7 +199,6 @@ add_mount() { # add_mount DEST TYPE SOURCE OPTIONS-JSON
 
 @test "mounts: linux.devices creates extra nodes" {
 	cfg 'linux.devices=[{"path":"/dev/argon-null","type":"c","major":1,"minor":3,"fileMode":432,"uid":0,"gid":0}]'
-	cfg 'linux.resources.devices+={"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"}'
 	set_args argon-testinit stat /dev/argon-null
 	run rt_run
 	assert_success
@@ -198,13 +206,15 @@ add_mount() { # add_mount DEST TYPE SOURCE OPTIONS-JSON
 }
 
 @test "mounts: proc and sysfs are the container's own" {
-	set_args sh -c 'argon-testinit ls /proc | grep -c "^[0-9]"; argon-testinit mounts'
+	set_args argon-testinit ls /proc
 	run rt_run
 	assert_success
-	assert_eq "${lines[0]}" 1 "processes visible in /proc"
+	assert_eq "$(grep '^[0-9]' <<<"$output")" 1 "processes visible in /proc"
+	set_args argon-testinit mounts
+	run rt_run
+	assert_success
 	grep -q ' /proc .* - proc ' <<<"$output" || fail "no proc mount"
 	grep -q ' /sys .* - sysfs ' <<<"$output" || fail "no sysfs mount"
-	grep -q ' / .* / ' <<<"$output" || true
 	# Nothing of the host's mount table beyond the container's own.
 	refute_contains "$output" "$TMP"
 }

@@ -3,10 +3,6 @@
 
 load helpers
 
-# rt_run: foreground run of $CID with stdin from /dev/null.
-rt_run() {
-	"$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$@" "$CID" </dev/null 3>&- 4>&-
-}
 
 @test "run: the exit status passes through" {
 	set_args argon-testinit exit 42
