@@ -129,6 +129,7 @@ int main(int argc, char **argv, char **envp)
 	first = parse_globals(&cli, argc, argv, &err);
 	if (first < 0) {
 		report_error(&cli, &err);
+		ar_err_clear(&err);
 		return 1;
 	}
 	if (first >= argc) {
@@ -142,8 +143,9 @@ int main(int argc, char **argv, char **envp)
 		r = commands[i].fn(&cli, argc - first, argv + first, &err);
 		if (r < 0) {
 			report_error(&cli, &err);
-			return 1;
+			r = 1;
 		}
+		ar_err_clear(&err);
 		return r;
 	}
 	fprintf(stderr, "%s: unknown command `%s`\n", cli.prog, argv[first]);

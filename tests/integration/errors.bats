@@ -6,7 +6,7 @@ load helpers
 # Nothing of $CID left: no state, no process in the rootfs, no mount.
 assert_nothing_left() {
 	[ ! -e "$ROOT/$CID" ] || fail "state left: $(ls -la "$ROOT/$CID")"
-	[ -z "$(pids_rooted_in "$ROOTFS")" ] || fail "processes left: $(pids_rooted_in "$ROOTFS")"
+	[ -z "$(pids_of "$TMP")" ] || fail "processes left: $(pids_of "$TMP")"
 	[ -z "$(mounts_mentioning "$TMP")" ] || fail "mounts left: $(mounts_mentioning "$TMP")"
 }
 

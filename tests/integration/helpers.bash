@@ -261,12 +261,14 @@ wait_pid_gone() {
 	retry 100 0.05 eval "! pid_alive $1" || fail "process $1 still alive"
 }
 
-# The host pids of processes whose root directory is under DIR.
-pids_rooted_in() {
-	find /proc -mindepth 2 -maxdepth 2 -path '/proc/[0-9]*/root' \
-		\( -lname "$1" -o -lname "$1/*" \) -printf '%h\n' 2>/dev/null |
-		sed 's|^/proc/||'
-	return 0
+# The pids of processes tied to DIR: containers with their rootfs under it,
+# runtime and hook processes naming it (see find-procs).
+pids_of() {
+	"$PY" "$HELPERS_DIR/find-procs" "$1" | cut -d' ' -f1
+}
+
+procs_of() {
+	"$PY" "$HELPERS_DIR/find-procs" "$1"
 }
 
 mounts_mentioning() {
@@ -369,11 +371,13 @@ teardown_test() {
 		wait "$pid" 2>/dev/null
 	done
 	# Processes being killed by delete --force may take a moment to go.
-	retry 20 0.1 eval '[ -z "$(pids_rooted_in "$TMP")" ]' || true
-	for pid in $(pids_rooted_in "$TMP"); do
-		problems+="process $pid ($(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)) left in $TMP"$'\n'
-		kill -9 "$pid" 2>/dev/null
-	done
+	retry 20 0.1 eval '[ -z "$(pids_of "$TMP")" ]' || true
+	local left
+	left=$(procs_of "$TMP")
+	if [ -n "$left" ]; then
+		problems+="processes left: $left"$'\n'
+		for pid in $(cut -d' ' -f1 <<<"$left"); do kill -9 "$pid" 2>/dev/null; done
+	fi
 	if [ -n "$problems" ]; then
 		# cgroups a runtime may have made for the containers killed above
 		sleep 0.2

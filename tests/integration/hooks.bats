@@ -94,7 +94,7 @@ hook_json() { # hook_json KIND [EXTRA-JSON-FIELDS]
 	assert_argon_error 'createRuntime hook.*fail.sh'
 	assert_eq "$(cat "$HOOKDIR/order")" failing
 	[ ! -e "$ROOT/$CID" ] || fail "state left"
-	[ -z "$(pids_rooted_in "$ROOTFS")" ] || fail "processes left: $(pids_rooted_in "$ROOTFS")"
+	[ -z "$(pids_of "$TMP")" ] || fail "processes left: $(pids_of "$TMP")"
 	[ -z "$(mounts_mentioning "$TMP")" ] || fail "mounts left"
 }
 
@@ -118,7 +118,7 @@ hook_json() { # hook_json KIND [EXTRA-JSON-FIELDS]
 	track_pid "$hpid"
 	wait_pid_gone "$hpid"
 	[ ! -e "$ROOT/$CID" ] || fail "state left"
-	[ -z "$(pids_rooted_in "$ROOTFS")" ] || fail "processes left"
+	[ -z "$(pids_of "$TMP")" ] || fail "processes left"
 }
 
 @test "hooks: a hook that does not exist fails create" {

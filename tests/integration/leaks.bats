@@ -5,18 +5,10 @@
 
 load helpers
 
-# Processes tied to the suite: root, cwd or command line under the base.
+# Processes tied to the suite: containers with a rootfs under the base,
+# runtime or hook processes naming it.
 suite_processes() {
-	local base=$ARGON_TEST_BASE p
-	for p in /proc/[0-9]*; do
-		[ "${p#/proc/}" != "$BASHPID" ] || continue
-		if [[ $(readlink "$p/root" 2>/dev/null) == "$base"/* ||
-			$(readlink "$p/cwd" 2>/dev/null) == "$base"/* ]] ||
-			tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -qF -- "$base/"; then
-			grep -q '^State:.*Z' "$p/status" 2>/dev/null ||
-				echo "${p#/proc/} $(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)"
-		fi
-	done
+	procs_of "$ARGON_TEST_BASE"
 }
 
 # One lifecycle and one failing create, N times.
@@ -35,13 +27,26 @@ churn() {
 	done
 }
 
+@test "leaks: the leak detector sees a running container (control)" {
+	set_args argon-testinit sleep inf
+	ct_create "$CID"
+	local pid
+	pid=$(ct_pid "$CID")
+	assert_eq "$(pids_of "$TMP")" "$pid" "container processes found before start"
+	ct_start "$CID"
+	assert_eq "$(pids_of "$TMP")" "$pid" "container processes found after start"
+	rt delete --force "$CID"
+	wait_pid_gone "$pid"
+	assert_eq "$(pids_of "$TMP")" "" "container processes found after delete"
+}
+
 @test "leaks: repeated create/start/kill/delete leaves nothing" {
 	local before after
 	before=$(grep -c . /proc/self/mountinfo)
 	churn 10
 	after=$(grep -c . /proc/self/mountinfo)
 	[ -z "$(mounts_mentioning "$TMP")" ] || fail "mounts left: $(mounts_mentioning "$TMP")"
-	[ -z "$(pids_rooted_in "$TMP")" ] || fail "processes left: $(pids_rooted_in "$TMP")"
+	[ -z "$(pids_of "$TMP")" ] || fail "processes left: $(pids_of "$TMP")"
 	[ -z "$(ls -A "$ROOT")" ] || fail "state left: $(ls -A "$ROOT")"
 	# Other users of the machine may mount meanwhile: allow no growth of ours.
 	((after <= before + 2)) || fail "host mount table grew from $before to $after lines"
@@ -57,8 +62,8 @@ churn() {
 	for i in 1 2 3 4 5; do
 		rt delete --force "$CID-$i"
 	done
-	retry 50 0.1 eval '[ -z "$(pids_rooted_in "$TMP")" ]' ||
-		fail "processes left: $(pids_rooted_in "$TMP")"
+	retry 50 0.1 eval '[ -z "$(pids_of "$TMP")" ]' ||
+		fail "processes left: $(pids_of "$TMP")"
 	[ -z "$(ls -A "$ROOT")" ] || fail "state left: $(ls -A "$ROOT")"
 }
 

@@ -164,7 +164,7 @@ load helpers
 		if [ -d "$ROOT" ]; then
 			[ -z "$(ls -A "$ROOT")" ] || fail "ID \`$id\` left $(ls -A "$ROOT")"
 		fi
-		[ -z "$(pids_rooted_in "$ROOTFS")" ] || fail "ID \`$id\` left processes"
+		[ -z "$(pids_of "$TMP")" ] || fail "ID \`$id\` left processes"
 	done
 	[ ! -e "$TMP/x" ] || fail "../x created a directory outside the root"
 }
@@ -189,7 +189,7 @@ load helpers
 	run rt list -q
 	refute_line "$CID"
 	[ ! -e "$ROOT/$CID" ] || fail "state dir left: $(ls -la "$ROOT/$CID")"
-	[ -z "$(pids_rooted_in "$ROOTFS")" ] || fail "processes left: $(pids_rooted_in "$ROOTFS")"
+	[ -z "$(pids_of "$TMP")" ] || fail "processes left: $(pids_of "$TMP")"
 	[ -z "$(mounts_mentioning "$TMP")" ] || fail "mounts left: $(mounts_mentioning "$TMP")"
 }
 
