@@ -70,3 +70,10 @@ build-fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c $(LIB_SRC)
 	clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -Isrc/lib $(shell pkg-config --cflags json-c) \
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
 .PHONY: fuzz
+
+# Static analysis: cppcheck over the library and the CLI (CI runs it).
+lint:
+	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
+	  --error-exitcode=1 -D_GNU_SOURCE -D__linux__ --suppress=missingIncludeSystem \
+	  --inline-suppr -Isrc/lib -Isrc/runtime src/
+.PHONY: lint

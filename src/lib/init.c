@@ -180,7 +180,7 @@ static int cmp_int(const void *a, const void *b)
 
 int close_foreign_fds(int preserve, const int *keep, size_t n_keep, struct ar_err *err)
 {
-	int v[16];
+	int v[16] = { 0 };
 	size_t n = 0;
 	unsigned int lo = 3u + (unsigned int)preserve;
 

@@ -105,25 +105,32 @@ static int lock_dir(int fd)
 	return 0;
 }
 
+/* The directory is made under a hidden name, locked, then renamed into
+ * place with RENAME_NOREPLACE: no other command can ever see it unlocked and
+ * empty (and take it for a create that died), and the rename is the
+ * duplicate-ID check. */
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct ar_err *err)
 {
 	_cleanup_close_ int fd = -1;
+	char tmp[64];
 
 	if (state_validate_id(id, err) < 0)
 		return -1;
-	/* Between this mkdir and the flock below another command could lock the
-	 * empty directory first; it then sees no state.json (an unfinished
-	 * create) — the same thing it would see a moment later. */
-	if (mkdirat(rootfd, id, 0700) < 0) {
-		if (errno == EEXIST)
-			return ar_error(err, EEXIST, "container `%s` already exists", id);
+	snprintf(tmp, sizeof tmp, ".new-%d-%llx", (int)getpid(), (unsigned long long)now_ns());
+	if (mkdirat(rootfd, tmp, 0700) < 0)
 		return ar_error(err, errno, "create directory of container `%s`", id);
-	}
-	fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(rootfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 || lock_dir(fd) < 0) {
 		int e = errno;
-		unlinkat(rootfd, id, AT_REMOVEDIR);
+		unlinkat(rootfd, tmp, AT_REMOVEDIR);
 		return ar_error(err, e, "open directory of container `%s`", id);
+	}
+	if (renameat2(rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0) {
+		int e = errno;
+		unlinkat(rootfd, tmp, AT_REMOVEDIR);
+		if (e == EEXIST)
+			return ar_error(err, EEXIST, "container `%s` already exists", id);
+		return ar_error(err, e, "create directory of container `%s`", id);
 	}
 	*dirfd = steal_fd(&fd);
 	return 0;

@@ -1,5 +1,6 @@
 /* Unit tests for src/lib/state.c: IDs, container directories and locking,
  * state.json round trips and corruption, status, OCI state output, listing. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -160,6 +161,43 @@ static void dir_create_twice(void)
 	CHECK(second == -1);
 	CHECK(state_dir_create(r.fd, "../escape", &second, &err) < 0);
 	CHECK_CONTAINS(err.msg, "invalid container ID `../escape`");
+}
+
+/* Eight processes create the same ID at once: exactly one wins, and no
+ * hidden work directory is left behind. */
+static void dir_create_concurrent_one_wins(void)
+{
+	_cleanup_root_ struct tmp_root r = { .fd = -1 };
+	pid_t kids[8];
+	int wins = 0, n_entries = 0;
+	DIR *d;
+	struct dirent *de;
+
+	CHECK(tmp_root_make(&r) == 0);
+	for (int i = 0; i < 8; i++) {
+		kids[i] = fork();
+		CHECK(kids[i] >= 0);
+		if (kids[i] == 0) {
+			struct ar_err e = { 0 };
+			int fd = -1;
+			_exit(state_dir_create(r.fd, "race", &fd, &e) == 0 ? 0 :
+			      e.errnum == EEXIST ? 1 : 2);
+		}
+	}
+	for (int i = 0; i < 8; i++) {
+		int ws;
+		CHECK(waitpid(kids[i], &ws, 0) == kids[i] && WIFEXITED(ws));
+		CHECK(WEXITSTATUS(ws) != 2);
+		wins += WEXITSTATUS(ws) == 0;
+	}
+	CHECK(wins == 1);
+	d = opendir(r.path);
+	CHECK(d != NULL);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n_entries++;
+	closedir(d);
+	CHECK(n_entries == 1);
 }
 
 static void dir_open_missing_and_locked(void)
@@ -614,6 +652,7 @@ static void dir_remove(void)
 }
 
 UNIT_MAIN(UNIT(id_validation), UNIT(root_created_with_modes), UNIT(dir_create_twice),
+	  UNIT(dir_create_concurrent_one_wins),
 	  UNIT(dir_open_missing_and_locked), UNIT(dir_open_after_concurrent_delete),
 	  UNIT(state_round_trip), UNIT(state_write_refuses_bad_annotations),
 	  UNIT(state_read_corrupted), UNIT(state_read_missing), UNIT(status_follows_process),
