@@ -363,7 +363,8 @@ teardown_test() {
 	exec 7<&-
 	if [ -d "${ROOT-}" ]; then
 		for id in $(rt list -q 2>/dev/null); do
-			rt delete --force "$id" >/dev/null 2>&1 </dev/null 3>&-
+			rt delete --force "$id" >"$TMP/delete.out" 2>&1 </dev/null 3>&- 4>&- ||
+				problems+="delete --force $id: $(cat "$TMP/delete.out")"$'\n'
 		done
 	fi
 	for pid in "${BG_PIDS[@]}"; do
