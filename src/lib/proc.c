@@ -127,8 +127,9 @@ static int scan_pidns(DIR *d, const struct stat *want, pid_t **pids, size_t *n,
 
 	*pids = xmalloc(cap * sizeof **pids);
 	*n = 0;
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
+	/* errno is reset before every readdir: a vanished /proc/N swallowed in
+	 * the body must not look like a failed read at the end. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		pid_t pid;
 		bool match;
 
@@ -144,7 +145,6 @@ static int scan_pidns(DIR *d, const struct stat *want, pid_t **pids, size_t *n,
 		if (*n == cap)
 			*pids = xrealloc(*pids, (cap *= 2) * sizeof **pids);
 		(*pids)[(*n)++] = pid;
-		errno = 0;
 	}
 	if (errno != 0) {
 		int e = errno;

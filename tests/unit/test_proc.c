@@ -5,6 +5,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -371,7 +373,70 @@ static void signal_names(void)
 		CHECK(signal_name(sig) != NULL);
 }
 
-UNIT_MAIN(UNIT(start_time_of_self), UNIT(start_time_hostile_comm), UNIT(start_time_errors),
+/* Processes exiting mid-scan (in another pid namespace) must never turn
+ * into a failed scan: that once made `delete --force` fail at random. */
+static void pidns_scan_survives_churn(void)
+{
+	pid_t mid, churn, target = 0;
+	int fails = 0, p[2];
+
+	if (geteuid() != 0)
+		return;	/* needs CLONE_NEWPID */
+	CHECK(pipe2(p, O_CLOEXEC) == 0);
+	mid = fork();
+	CHECK(mid >= 0);
+	if (mid == 0) {	/* target = pid 1 of a new pid namespace */
+		pid_t g;
+		if (unshare(CLONE_NEWPID) < 0 || (g = fork()) < 0)
+			_exit(1);
+		if (g == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			pause();
+			_exit(0);
+		}
+		if (write(p[1], &g, sizeof g) != sizeof g)
+			_exit(1);
+		waitpid(g, NULL, 0);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &target, sizeof target) != sizeof target)
+		target = 0;
+	close(p[0]);
+	churn = fork();
+	if (churn == 0) {	/* host processes that exit all the time */
+		for (int k = 0; k < 3; k++)
+			if (fork() == 0)
+				break;
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (;;) {
+			pid_t c = fork();
+			if (c == 0)
+				_exit(0);
+			if (c > 0)
+				waitpid(c, NULL, 0);
+		}
+	}
+	for (int i = 0; target > 0 && churn > 0 && i < 3000; i++) {
+		struct ar_err e = { 0 };
+		pid_t *pids = NULL;
+		size_t n = 0;
+		if (proc_pids_in_pidns_of(target, &pids, &n, &e) < 0 || n != 1)
+			fails++;
+		free(pids);
+		ar_err_clear(&e);
+	}
+	if (churn > 0) {
+		kill(churn, SIGKILL);
+		waitpid(churn, NULL, 0);
+	}
+	kill(mid, SIGKILL);	/* the target dies with it (PDEATHSIG) */
+	waitpid(mid, NULL, 0);
+	CHECK(target > 0 && churn > 0);
+	CHECK(fails == 0);
+}
+
+UNIT_MAIN(UNIT(pidns_scan_survives_churn), UNIT(start_time_of_self), UNIT(start_time_hostile_comm), UNIT(start_time_errors),
 	  UNIT(is_same_false_for_zombie_and_reaped), UNIT(pidns_of_self), UNIT(pidns_of_missing_pid),
 	  UNIT(pidns_of_child_namespace), UNIT(signals_by_name), UNIT(signals_invalid),
 	  UNIT(signals_realtime), UNIT(signal_names))
