@@ -2,6 +2,7 @@
  * layout and the locking rule. */
 #define _GNU_SOURCE
 #include "state.h"
+#include "sha256.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -105,6 +106,20 @@ static int lock_dir(int fd)
 	return 0;
 }
 
+/* IDs may be 1024 bytes but a name on disk at most 255: an ID longer than
+ * DIRNAME_MAX lives under "~" + sha256(ID) ('~' is never in an ID), and its
+ * state.json holds the ID itself. */
+#define DIRNAME_MAX 200
+
+static const char *dir_name(const char *id, char buf[67])
+{
+	if (strlen(id) <= DIRNAME_MAX)
+		return id;
+	buf[0] = '~';
+	sha256_hex(id, strlen(id), buf + 1);
+	return buf;
+}
+
 /* The directory is made under a hidden name, locked, then renamed into
  * place with RENAME_NOREPLACE: no other command can ever see it unlocked and
  * empty (and take it for a create that died), and the rename is the
@@ -112,7 +127,7 @@ static int lock_dir(int fd)
 int state_dir_create(int rootfd, const char *id, int *dirfd, struct ar_err *err)
 {
 	_cleanup_close_ int fd = -1;
-	char tmp[64];
+	char tmp[64], name[67];
 
 	if (state_validate_id(id, err) < 0)
 		return -1;
@@ -125,7 +140,7 @@ int state_dir_create(int rootfd, const char *id, int *dirfd, struct ar_err *err)
 		unlinkat(rootfd, tmp, AT_REMOVEDIR);
 		return ar_error(err, e, "open directory of container `%s`", id);
 	}
-	if (renameat2(rootfd, tmp, rootfd, id, RENAME_NOREPLACE) < 0) {
+	if (renameat2(rootfd, tmp, rootfd, dir_name(id, name), RENAME_NOREPLACE) < 0) {
 		int e = errno;
 		unlinkat(rootfd, tmp, AT_REMOVEDIR);
 		if (e == EEXIST)
@@ -140,10 +155,11 @@ int state_dir_open(int rootfd, const char *id, int *dirfd, struct ar_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct stat st;
+	char name[67];
 
 	if (state_validate_id(id, err) < 0)
 		return -1;
-	fd = openat(rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(rootfd, dir_name(id, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return ar_error(err, ENOENT, "container `%s` does not exist", id);
@@ -162,9 +178,11 @@ int state_dir_open(int rootfd, const char *id, int *dirfd, struct ar_err *err)
 
 int state_dir_remove(int rootfd, const char *id, struct ar_err *err)
 {
+	char name[67];
+
 	if (state_validate_id(id, err) < 0)
 		return -1;
-	if (rm_rf_at(rootfd, id, err) < 0)
+	if (rm_rf_at(rootfd, dir_name(id, name), err) < 0)
 		return ar_err_prefix(err, "remove container `%s`", id);
 	return 0;
 }
@@ -467,16 +485,32 @@ static bool entry_is_dir(DIR *d, const struct dirent *de)
 	return fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
 }
 
-static bool entry_is_container(DIR *d, const struct dirent *de)
+/* The container ID an entry of the root stands for, or NULL. */
+static char *entry_container_id(DIR *d, const struct dirent *de)
 {
 	struct ar_err ignored = { 0 };
-	bool ok;
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	json_object *o, *v;
+	char *id = NULL;
 
-	if (de->d_name[0] == '.')
-		return false;
-	ok = state_validate_id(de->d_name, &ignored) == 0 && entry_is_dir(d, de);
-	ar_err_clear(&ignored);
-	return ok;
+	if (de->d_name[0] == '.' || !entry_is_dir(d, de))
+		return NULL;
+	if (de->d_name[0] != '~') {
+		if (state_validate_id(de->d_name, &ignored) == 0)
+			id = xstrdup(de->d_name);
+		ar_err_clear(&ignored);
+		return id;
+	}
+	path = xasprintf("%s/state.json", de->d_name);
+	if (read_file_at(dirfd(d), path, &text, NULL, &ignored) < 0) {
+		ar_err_clear(&ignored);	/* a long-ID create that never finished */
+		return NULL;
+	}
+	o = json_tokener_parse(text);
+	if (o && json_object_object_get_ex(o, "id", &v) && json_object_is_type(v, json_type_string))
+		id = xstrdup(json_object_get_string(v));
+	json_object_put(o);
+	return id;
 }
 
 int state_list_ids(int rootfd, char ***ids, size_t *n, struct ar_err *err)
@@ -496,11 +530,12 @@ int state_list_ids(int rootfd, char ***ids, size_t *n, struct ar_err *err)
 	}
 	v = xmalloc(cap * sizeof *v);
 	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
-		if (!entry_is_container(d, de))
+		char *id = entry_container_id(d, de);
+		if (id == NULL)
 			continue;
 		if (count + 1 == cap)
 			v = xrealloc(v, (cap *= 2) * sizeof *v);
-		v[count++] = xstrdup(de->d_name);
+		v[count++] = id;
 	}
 	v[count] = NULL;
 	if (errno != 0) {

@@ -169,15 +169,23 @@ load helpers
 	[ ! -e "$TMP/x" ] || fail "../x created a directory outside the root"
 }
 
-@test "create: a 255-byte ID is accepted" {
-	set_args argon-testinit true
-	local id
-	id=$(printf 'b%.0s' {1..255})
-	try_create "$id"
-	assert_success
-	run rt list -q
-	assert_line "$id"
-	rt delete --force "$id"
+@test "create: 255-byte and 1024-byte IDs work through the whole lifecycle" {
+	skip_unless_argon "runc names the state dir after the ID: over 255 bytes fails"
+	set_args argon-testinit sleep inf
+	local id n
+	for n in 255 1024; do
+		id=$(printf 'b%.0s' $(seq "$n"))
+		try_create "$id"
+		assert_success
+		run rt list -q
+		assert_line "$id"
+		rt start "$id"
+		assert_eq "$(ct_status "$id")" running
+		rt delete --force "$id"
+		run rt list -q
+		refute_contains "$output" "$id"
+	done
+	[ -z "$(ls -A "$ROOT")" ] || fail "left in the root: $(ls -A "$ROOT")"
 }
 
 @test "create: a missing executable fails and leaves nothing" {

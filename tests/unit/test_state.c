@@ -272,6 +272,42 @@ static void fill_state(struct ar_state *st)
 	st->annotations_json = xstrdup("{\"org.example/key\":\"v/1\",\"n\":\"\\u00e9\"}");
 }
 
+/* A 1024-byte ID cannot be a file name: it is stored under a hashed name
+ * and found again by create, open, list and remove. */
+static void long_id_full_cycle(void)
+{
+	_cleanup_root_ struct tmp_root r = { .fd = -1 };
+	_cleanup_err_ struct ar_err err = { 0 };
+	_cleanup_close_ int dfd = -1, again = -1;
+	_cleanup_state_ struct ar_state in = { 0 };
+	_cleanup_state_ struct ar_state out = { 0 };
+	_cleanup_free_ char *id = xmalloc(1025);
+	char **ids = NULL;
+	size_t n = 0;
+	int dup = -1;
+
+	memset(id, 'x', 1024);
+	id[1024] = '\0';
+	CHECK(tmp_root_make(&r) == 0);
+	CHECK(state_dir_create(r.fd, id, &dfd, &err) == 0);
+	CHECK(state_dir_create(r.fd, id, &dup, &err) < 0 && err.errnum == EEXIST);
+	fill_state(&in);
+	free(in.id);
+	in.id = xstrdup(id);
+	CHECK(state_write(dfd, &in, &err) == 0);
+	close(steal_fd(&dfd));
+	CHECK(state_dir_open(r.fd, id, &again, &err) == 0);
+	CHECK(state_read(again, id, &out, &err) == 0);
+	CHECK_STR(out.id, id);
+	CHECK(state_list_ids(r.fd, &ids, &n, &err) == 0);
+	CHECK(n == 1 && strcmp(ids[0], id) == 0);
+	strv_free(ids);
+	CHECK(state_dir_remove(r.fd, id, &err) == 0);
+	CHECK(state_list_ids(r.fd, &ids, &n, &err) == 0);
+	strv_free(ids);
+	CHECK(n == 0);
+}
+
 static void state_round_trip(void)
 {
 	_cleanup_root_ struct tmp_root r = { .fd = -1 };
@@ -651,7 +687,7 @@ static void dir_remove(void)
 	CHECK(state_dir_remove(r.fd, "..", &err) < 0);
 }
 
-UNIT_MAIN(UNIT(id_validation), UNIT(root_created_with_modes), UNIT(dir_create_twice),
+UNIT_MAIN(UNIT(id_validation), UNIT(root_created_with_modes), UNIT(dir_create_twice), UNIT(long_id_full_cycle),
 	  UNIT(dir_create_concurrent_one_wins),
 	  UNIT(dir_open_missing_and_locked), UNIT(dir_open_after_concurrent_delete),
 	  UNIT(state_round_trip), UNIT(state_write_refuses_bad_annotations),
