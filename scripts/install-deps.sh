@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not fetched again.
 set -eu
 BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev"
-TEST_PKGS="bats busybox-static iproute2 util-linux procps cppcheck python3"
+TEST_PKGS="bats busybox-static iproute2 util-linux procps cppcheck python3 clang libclang-rt-14-dev"
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
