@@ -119,6 +119,28 @@ static int pivot_root(const char *new_root, const char *put_old)
 	return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
 
+/* pivot_root(".", ".") stacks the old root on top of the new one. A path
+ * "." from the new root's directory would name the new root (mount(2) does
+ * not cross the stacked mount), so we step onto the old root by fd before
+ * making it rslave (so the detach cannot propagate to the host) and
+ * detaching it; the container's own mounts keep their propagation. */
+static int pivot_and_detach(const char *rootfs, struct ar_err *err)
+{
+	_cleanup_close_ int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+	if (oldroot < 0)
+		return ar_error(err, errno, "open the old root");
+	if (pivot_root(".", ".") < 0)
+		return ar_error(err, errno, "pivot_root to `%s`", rootfs);
+	if (fchdir(oldroot) < 0)
+		return ar_error(err, errno, "chdir to the old root");
+	if (mount(NULL, ".", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+		return ar_error(err, errno, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		return ar_error(err, errno, "detach the old root");
+	return 0;
+}
+
 int rootfs_pivot(const struct rootfs_opts *o, struct ar_err *err)
 {
 	if (chdir(o->rootfs) < 0)
@@ -128,15 +150,8 @@ int rootfs_pivot(const struct rootfs_opts *o, struct ar_err *err)
 			return ar_error(err, errno, "move rootfs `%s` to `/`", o->rootfs);
 		if (chroot(".") < 0)
 			return ar_error(err, errno, "chroot to rootfs `%s`", o->rootfs);
-	} else {
-		/* pivot_root(".", ".") stacks the old root on top of the new
-		 * one; detaching "." then removes exactly the old root. */
-		if (pivot_root(".", ".") < 0)
-			return ar_error(err, errno, "pivot_root to `%s`", o->rootfs);
-		if (mount(NULL, ".", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-			return ar_error(err, errno, "make the old root rslave");
-		if (umount2(".", MNT_DETACH) < 0)
-			return ar_error(err, errno, "detach the old root");
+	} else if (pivot_and_detach(o->rootfs, err) < 0) {
+		return -1;
 	}
 	if (chdir("/") < 0)
 		return ar_error(err, errno, "chdir to `/`");

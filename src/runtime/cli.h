@@ -10,8 +10,6 @@
 struct cli {
 	struct ar_runtime rt;
 	const char *prog;	/* "argon-runtime" */
-	char **envp;
-	char **argv0;		/* the full original argv, for the sealed re-exec */
 };
 
 /* A command returns its exit status; on failure it fills err and returns -1
@@ -35,7 +33,5 @@ int cmd_unsupported(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cli_one_id(int argc, char **argv, int optind_, const char *cmd, const char **id,
 	       struct ar_err *err);
 int cli_parse_int(const char *flag, const char *s, int *out, struct ar_err *err);
-/* Re-executes from a sealed copy before anything enters a container. */
-int cli_seal(struct cli *cli, struct ar_err *err);
 
 #endif

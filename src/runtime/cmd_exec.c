@@ -189,7 +189,7 @@ int cmd_exec(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	pid_t pid;
 
 	first = parse_exec(argc, argv, &a, err);
-	if (first < 0 || cli_seal(cli, err) < 0 || build_process(cli, &a, argv + first, &p, err) < 0)
+	if (first < 0 || build_process(cli, &a, argv + first, &p, err) < 0)
 		goto out;
 	a.o.process = &p;
 	if (!a.o.detach) {

@@ -35,11 +35,6 @@ int cli_parse_int(const char *flag, const char *s, int *out, struct ar_err *err)
 	return 0;
 }
 
-int cli_seal(struct cli *cli, struct ar_err *err)
-{
-	return ar_ensure_sealed_binary(cli->argv0, cli->envp, err);
-}
-
 struct create_args {
 	struct ar_create_opts o;
 	bool detach;
@@ -88,7 +83,7 @@ int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	struct create_args a;
 
-	if (parse_create(argc, argv, false, &a, err) < 0 || cli_seal(cli, err) < 0)
+	if (parse_create(argc, argv, false, &a, err) < 0)
 		return -1;
 	return ar_container_create(&cli->rt, &a.o, NULL, err) < 0 ? -1 : 0;
 }
@@ -149,7 +144,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	int console = -1, r;
 	pid_t pid;
 
-	if (parse_create(argc, argv, true, &a, err) < 0 || cli_seal(cli, err) < 0)
+	if (parse_create(argc, argv, true, &a, err) < 0)
 		return -1;
 	if (!a.detach) {
 		ar_signals_block();

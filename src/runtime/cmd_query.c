@@ -291,5 +291,5 @@ int cmd_features(struct cli *cli, int argc, char **argv, struct ar_err *err)
 
 int cmd_unsupported(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	return ar_error(err, ENOTSUP, "%s: not supported yet (cgroup support lands with the job-object work)", argv[0]);
+	return ar_error(err, ENOTSUP, "%s: not supported by argon-runtime yet", argv[0]);
 }

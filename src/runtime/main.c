@@ -14,28 +14,31 @@
 #include "spec.h"
 #include "util.h"
 
+/* `seal`: the command puts a process into a container, so it first
+ * re-executes from a sealed copy of the runtime (CVE-2019-5736). */
 static const struct {
 	const char *name;
 	cli_cmd_fn fn;
 	const char *help;
+	bool seal;
 } commands[] = {
-	{ "create", cmd_create, "create a container" },
-	{ "start", cmd_start, "start a created container" },
-	{ "run", cmd_run, "create and start a container" },
-	{ "exec", cmd_exec, "run a new process inside a container" },
-	{ "kill", cmd_kill, "send a signal to the container's init (or all with --all)" },
-	{ "delete", cmd_delete, "delete a container and its state" },
-	{ "state", cmd_state, "print the OCI state of a container" },
-	{ "list", cmd_list, "list containers" },
-	{ "ps", cmd_ps, "list the processes of a container" },
-	{ "spec", cmd_spec, "write a default config.json" },
-	{ "features", cmd_features, "print the features JSON" },
-	{ "pause", cmd_unsupported, NULL },
-	{ "resume", cmd_unsupported, NULL },
-	{ "update", cmd_unsupported, NULL },
-	{ "events", cmd_unsupported, NULL },
-	{ "checkpoint", cmd_unsupported, NULL },
-	{ "restore", cmd_unsupported, NULL },
+	{ "create", cmd_create, "create a container", true },
+	{ "start", cmd_start, "start a created container", false },
+	{ "run", cmd_run, "create and start a container", true },
+	{ "exec", cmd_exec, "run a new process inside a container", true },
+	{ "kill", cmd_kill, "send a signal to the container's init (or all with --all)", false },
+	{ "delete", cmd_delete, "delete a container and its state", false },
+	{ "state", cmd_state, "print the OCI state of a container", false },
+	{ "list", cmd_list, "list containers", false },
+	{ "ps", cmd_ps, "list the processes of a container", false },
+	{ "spec", cmd_spec, "write a default config.json", false },
+	{ "features", cmd_features, "print the features JSON", false },
+	{ "pause", cmd_unsupported, NULL, false },
+	{ "resume", cmd_unsupported, NULL, false },
+	{ "update", cmd_unsupported, NULL, false },
+	{ "events", cmd_unsupported, NULL, false },
+	{ "checkpoint", cmd_unsupported, NULL, false },
+	{ "restore", cmd_unsupported, NULL, false },
 };
 
 static void usage(FILE *f)
@@ -47,30 +50,55 @@ static void usage(FILE *f)
 			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 }
 
-/* Errors go to stderr and, with --log, to the log file in runc's shapes. */
+/* One line in the log file (runc's shapes: logrus text or JSON). */
+static void log_line(const struct cli *cli, const char *level, const char *msg)
+{
+	int fd = cli->rt.log_fd >= 0 ? cli->rt.log_fd : 2;
+	_cleanup_free_ char *esc = xstrdup(msg);
+	struct timespec ts;
+	struct tm tm;
+	char when[64];
+
+	for (char *p = esc; *p; p++)	/* keep the line one valid record */
+		if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
+			*p = '\'';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (cli->rt.log_json)
+		dprintf(fd, "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n", level, esc, when);
+	else
+		dprintf(fd, "time=\"%s\" level=%s msg=\"%s\"\n", when, level, esc);
+}
+
+/* Errors go to stderr and, with --log, to the log file too. */
 static void report_error(const struct cli *cli, const struct ar_err *err)
 {
 	const char *msg = err->msg ? err->msg : "unknown error";
 
 	fprintf(stderr, "%s: %s\n", cli->prog, msg);
-	if (cli->rt.log_fd < 0)
+	if (cli->rt.log_fd >= 0)
+		log_line(cli, "error", msg);
+}
+
+/* --debug: the command line and its outcome, in the log (or on stderr). */
+static void debug_line(const struct cli *cli, int argc, char **argv, int status)
+{
+	_cleanup_free_ char *msg = NULL;
+
+	if (!cli->rt.debug)
 		return;
-	if (cli->rt.log_json) {
-		struct timespec ts;
-		char when[64];
-		struct tm tm;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		_cleanup_free_ char *esc = xstrdup(msg);
-		for (char *p = esc; *p; p++)	/* keep the line valid JSON */
-			if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20)
-				*p = '\'';
-		dprintf(cli->rt.log_fd, "{\"level\":\"error\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
-			esc, when);
+	if (status >= 0) {
+		msg = xasprintf("%s exited with status %d", argv[0], status);
 	} else {
-		dprintf(cli->rt.log_fd, "level=error msg=\"%s\"\n", msg);
+		msg = xstrdup("argon-runtime");
+		for (int i = 0; i < argc; i++) {
+			char *m = xasprintf("%s %s", msg, argv[i]);
+			free(msg);
+			msg = m;
+		}
 	}
+	log_line(cli, "debug", msg);
 }
 
 static int parse_globals(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -121,7 +149,7 @@ int main(int argc, char **argv, char **envp)
 {
 	struct cli cli = {
 		.rt = { .root = "/run/argon-runtime", .rootfd = -1, .log_fd = -1 },
-		.prog = "argon-runtime", .envp = envp, .argv0 = argv,
+		.prog = "argon-runtime",
 	};
 	struct ar_err err = { 0 };
 	int first, r;
@@ -140,11 +168,17 @@ int main(int argc, char **argv, char **envp)
 		if (strcmp(argv[first], commands[i].name) != 0)
 			continue;
 		optind = 1;
-		r = commands[i].fn(&cli, argc - first, argv + first, &err);
+		if (commands[i].seal && ar_ensure_sealed_binary(argv, envp, &err) < 0)
+			r = -1;
+		else {
+			debug_line(&cli, argc - first, argv + first, -1);
+			r = commands[i].fn(&cli, argc - first, argv + first, &err);
+		}
 		if (r < 0) {
 			report_error(&cli, &err);
 			r = 1;
 		}
+		debug_line(&cli, argc - first, argv + first, r);
 		ar_err_clear(&err);
 		return r;
 	}
