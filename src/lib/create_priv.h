@@ -42,6 +42,10 @@ int enter_cwd(const char *cwd, struct ar_err *err);
  * (negative entries ignored): nothing the caller leaked to us may sit in a
  * container process, not even until exec. */
 int close_foreign_fds(int preserve, const int *keep, size_t n_keep, struct ar_err *err);
+/* Opens a pty in the container's devpts, sizes it, sends the master over
+ * *console_fd (then closed) and returns the slave's path. */
+int send_new_pty(const struct spec_process *p, int *console_fd, char **slave,
+		 struct ar_err *err);
 /* Marks fds >= 3 close-on-exec except the first `preserve` of them. */
 int sweep_fds(int preserve, struct ar_err *err);
 

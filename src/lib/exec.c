@@ -71,19 +71,10 @@ struct exec_ctx {
 
 static int exec_terminal(struct exec_ctx *c, struct ar_err *err)
 {
-	_cleanup_close_ int master = -1;
 	_cleanup_free_ char *slave = NULL;
-	const struct spec_process *p = c->o->process;
 
-	if (terminal_open_pty(&master, &slave, err) < 0)
+	if (send_new_pty(c->o->process, &c->console_fd, &slave, err) < 0)
 		return -1;
-	if (p->has_console_size &&
-	    terminal_set_size(master, p->console_height, p->console_width, err) < 0)
-		return -1;
-	if (terminal_send_fd(c->console_fd, master, slave, err) < 0)
-		return ar_err_prefix(err, "send the pty master to the console socket");
-	close(c->console_fd);
-	c->console_fd = -1;
 	return terminal_make_controlling(slave, err);
 }
 

@@ -208,22 +208,29 @@ int sweep_fds(int preserve, struct ar_err *err)
 	return process_cloexec_fds(3, keep, n, err);
 }
 
-static int init_terminal(struct create_ctx *c, struct ar_err *err)
+int send_new_pty(const struct spec_process *p, int *console_fd, char **slave,
+		 struct ar_err *err)
 {
-	const struct spec_process *p = &c->spec->process;
 	_cleanup_close_ int master = -1;
-	_cleanup_free_ char *slave = NULL;
 
-	if (terminal_open_pty(&master, &slave, err) < 0)
+	if (terminal_open_pty(&master, slave, err) < 0)
 		return -1;
 	if (p->has_console_size &&
 	    terminal_set_size(master, p->console_height, p->console_width, err) < 0)
 		return -1;
-	if (terminal_send_fd(c->console_fd, master, slave, err) < 0)
+	if (terminal_send_fd(*console_fd, master, *slave, err) < 0)
 		return ar_err_prefix(err, "send the pty master to the console socket");
-	close(c->console_fd);
-	c->console_fd = -1;
-	if (rootfs_bind_console(slave, err) < 0)
+	close(*console_fd);
+	*console_fd = -1;
+	return 0;
+}
+
+static int init_terminal(struct create_ctx *c, struct ar_err *err)
+{
+	_cleanup_free_ char *slave = NULL;
+
+	if (send_new_pty(&c->spec->process, &c->console_fd, &slave, err) < 0 ||
+	    rootfs_bind_console(slave, err) < 0)
 		return -1;
 	return terminal_make_controlling(slave, err);
 }
