@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "spec.h"
 #include "state.h"
@@ -47,6 +48,11 @@ int ar_container_state(struct ar_runtime *rt, const char *id, char **json, struc
 /* Loads the state and status of one container (lock released on return). */
 int ar_container_load(struct ar_runtime *rt, const char *id, struct ar_state *st,
 		      enum ar_status *status, struct ar_err *err);
+/* The container's job object (for update and events) and its status. */
+int ar_container_job(struct ar_runtime *rt, const char *id, struct cgroup **cg,
+		     enum ar_status *status, struct ar_err *err);
+/* Freezes (pause) or thaws (resume) every process of the container. */
+int ar_container_pause(struct ar_runtime *rt, const char *id, bool pause, struct ar_err *err);
 /* PIDs of the container's processes (host pid namespace). */
 int ar_container_pids(struct ar_runtime *rt, const char *id, pid_t **pids, size_t *n,
 		      struct ar_err *err);

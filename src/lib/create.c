@@ -23,6 +23,7 @@
 
 #include "create_priv.h"
 #include "hooks.h"
+#include "job.h"
 #include "proc.h"
 #include "sync.h"
 #include "terminal.h"
@@ -32,10 +33,6 @@ static int refuse_unsupported(const struct spec *s, struct ar_err *err)
 {
 	const struct spec_linux *l = &s->linux;
 
-	if (l->resources_unsupported)
-		return ar_error(err, ENOTSUP, "config.json: `%s` is not supported yet",
-				l->resources_unsupported_what ? l->resources_unsupported_what
-							      : "linux.resources");
 	if (l->seccomp_json)
 		return ar_error(err, ENOTSUP, "config.json: `linux.seccomp` is not supported yet");
 	if (l->personality_json)
@@ -144,6 +141,7 @@ static void fill_state(const struct create_ctx *c, struct ar_state *st)
 	st->ns_flags = (uint32_t)c->new_ns_flags | (c->new_userns ? CLONE_NEWUSER : 0);
 	st->own_pidns = (c->new_ns_flags & CLONE_NEWPID) != 0;
 	st->annotations_json = annotations_json(c->spec);
+	st->cgroup_path = c->cg ? c->cg->path : NULL;
 }
 
 static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, size_t n,
@@ -273,6 +271,9 @@ static int spawn_and_serve(struct create_ctx *c, struct ar_err *err)
 {
 	int fds[2];
 
+	if (job_create(c->cg, &c->res, err) < 0)
+		return -1;
+	c->cg_created = true;
 	if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
 		return ar_error(err, errno, "create exec.fifo");
 	c->fifo_fd = openat(c->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
@@ -303,9 +304,16 @@ static void create_cleanup(struct create_ctx *c, bool failed)
 			kill(c->stage1, SIGKILL);
 			waitpid(c->stage1, NULL, 0);
 		}
+		if (c->cg_created) {
+			struct ar_err ignored = { 0 };
+			job_destroy(c->cg, &ignored);
+			ar_err_clear(&ignored);
+		}
 		if (c->dirfd >= 0)
 			state_dir_remove(c->rt->rootfd, c->o->id, NULL);
 	}
+	cgroup_free(c->cg);
+	resources_free(&c->res);
 	for (int t = 0; t < NS__COUNT; t++)
 		if (c->join_fd[t] >= 0)
 			close(c->join_fd[t]);
@@ -344,6 +352,8 @@ static int create_prepare(struct create_ctx *c, struct ar_err *err)
 	if (validate_for_create(c, err) < 0 || resolve_paths(c, err) < 0)
 		return -1;
 	if (open_join_namespaces(c, err) < 0)
+		return -1;
+	if (job_from_spec(c->spec, c->o->id, &c->cg, &c->res, err) < 0)
 		return -1;
 	if (c->o->console_sock_fd >= 0)
 		c->console_fd = c->o->console_sock_fd;

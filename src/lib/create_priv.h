@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "container.h"
+#include "resources.h"
 #include "spec.h"
 
 struct create_ctx {
@@ -26,6 +28,9 @@ struct create_ctx {
 	bool new_userns;
 	pid_t stage1, init;
 	int64_t created_ns;
+	struct cgroup *cg;	/* the job object; stage 1 joins it first */
+	struct resources res;
+	bool cg_created;
 };
 
 /* The init: runs in the new namespaces, never returns. */

@@ -21,6 +21,7 @@
 
 #include "container.h"
 #include "create_priv.h"
+#include "job.h"
 #include "proc.h"
 #include "process.h"
 #include "sync.h"
@@ -67,6 +68,7 @@ struct exec_ctx {
 	bool userns;
 	int console_fd;
 	int sync_child;
+	struct cgroup *cg;	/* the container's job, joined first; NULL for none */
 };
 
 static int exec_terminal(struct exec_ctx *c, struct ar_err *err)
@@ -104,6 +106,10 @@ __attribute__((noreturn)) static void exec_child(struct exec_ctx *c)
 
 	reset_signals();
 	if (close_foreign_fds(c->o->preserve_fds, keep, 3, &err) < 0)
+		goto fail;
+	/* Into the job first: limits apply, and the cgroup namespace we join
+	 * next shows the job as "/". */
+	if (c->cg && c->cg->ops->add_pid(c->cg, getpid(), &err) < 0)
 		goto fail;
 	if (setns(c->pidfd, c->ns_flags) < 0) {
 		ar_error(&err, errno, "join the container's namespaces");
@@ -205,7 +211,7 @@ int ar_container_exec(struct ar_runtime *rt, const struct ar_exec_opts *o, pid_t
 	*pid = 0;
 	if (exec_validate(o, err) < 0 || ar_container_load(rt, o->id, &st, &status, err) < 0)
 		return -1;
-	if (status != ST_RUNNING && status != ST_CREATED) {
+	if (status != ST_RUNNING && status != ST_CREATED) {	/* paused too, as runc */
 		ar_error(err, EINVAL, "exec in container `%s`: container is %s", o->id,
 			 ar_status_name(status));
 		goto out;
@@ -216,6 +222,8 @@ int ar_container_exec(struct ar_runtime *rt, const struct ar_exec_opts *o, pid_t
 		goto out;
 	}
 	c.ns_flags = ns_to_join(st.pid, &c.userns);
+	if (job_from_state(&st, &c.cg, err) < 0)
+		goto out;
 	if (o->console_sock_fd >= 0)
 		c.console_fd = o->console_sock_fd;
 	else if (o->console_socket &&
@@ -232,6 +240,7 @@ out:
 		close(c.pidfd);
 	if (c.console_fd >= 0 && c.console_fd != o->console_sock_fd)
 		close(c.console_fd);
+	cgroup_free(c.cg);
 	ar_state_free(&st);
 	return r;
 }

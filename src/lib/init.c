@@ -102,6 +102,10 @@ static int stage1_run(struct create_ctx *c, struct ar_err *err)
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return ar_error(err, errno, "set parent death signal");
+	/* Join the job before anything else, so the init and every process it
+	 * forks are in it, and a new cgroup namespace is rooted at it. */
+	if (c->cg->ops->add_pid(c->cg, getpid(), err) < 0)
+		return ar_err_prefix(err, "join cgroup `%s`", c->cg->path);
 	if (chdir(c->bundle) < 0)
 		return ar_error(err, errno, "chdir to bundle `%s`", c->bundle);
 	if (join_namespaces(c, err) < 0)

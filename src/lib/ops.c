@@ -11,6 +11,7 @@
 
 #include "container.h"
 #include "hooks.h"
+#include "job.h"
 #include "proc.h"
 #include "util.h"
 
@@ -37,6 +38,21 @@ static int open_container(struct ar_runtime *rt, const char *id, int *dirfd,
 	return 0;
 }
 
+/* state_status, plus `paused` when the job's freezer holds a live container. */
+static enum ar_status live_status(int dirfd, const struct ar_state *st)
+{
+	enum ar_status status = state_status(dirfd, st);
+	struct cgroup *cg = NULL;
+	struct ar_err ignored = { 0 };
+
+	if (status == ST_RUNNING && job_from_state(st, &cg, &ignored) == 0 && cg &&
+	    cg->ops->is_frozen(cg))
+		status = ST_PAUSED;
+	ar_err_clear(&ignored);
+	cgroup_free(cg);
+	return status;
+}
+
 int ar_container_load(struct ar_runtime *rt, const char *id, struct ar_state *st,
 		      enum ar_status *status, struct ar_err *err)
 {
@@ -44,7 +60,7 @@ int ar_container_load(struct ar_runtime *rt, const char *id, struct ar_state *st
 
 	if (open_container(rt, id, &dirfd, st, err) < 0)
 		return -1;
-	*status = state_status(dirfd, st);
+	*status = live_status(dirfd, st);
 	return 0;
 }
 
@@ -151,7 +167,18 @@ static int kill_all(const struct ar_state *st, int sig, struct ar_err *err)
 {
 	_cleanup_free_ pid_t *pids = NULL;
 	size_t n = 0;
+	struct cgroup *cg = NULL;
+	int r;
 
+	/* The job object holds every process, also ones that left the pid
+	 * namespace's tree or outlived the init. */
+	if (job_from_state(st, &cg, err) < 0)
+		return -1;
+	if (cg) {
+		r = cgroup_kill_all(cg, sig, err);
+		cgroup_free(cg);
+		return r;
+	}
 	if (!st->own_pidns)	/* shared pid ns: only what we know is ours */
 		return signal_pid(st->pid, sig) < 0 && errno != ESRCH
 			       ? ar_error(err, errno, "kill %d", st->pid) : 0;
@@ -169,7 +196,10 @@ static int kill_locked(int dirfd, const struct ar_state *st, int sig, bool all,
 	_cleanup_close_ int pfd = -1;
 	enum ar_status status = state_status(dirfd, st);
 
-	if (status == ST_STOPPED)
+	/* A stopped container's job may still hold the init's orphans. */
+	bool has_job = st->cgroup_path && st->cgroup_path[0];
+
+	if (status == ST_STOPPED && !(all && has_job))
 		return ar_error(err, ESRCH, "kill container `%s`: container is not running", st->id);
 	if (all)
 		return kill_all(st, sig, err);
@@ -212,6 +242,21 @@ static int kill_and_wait(int dirfd, const struct ar_state *st, struct ar_err *er
 	return 0;
 }
 
+/* Whatever is left in the job (the init's orphans) dies with it. */
+static int destroy_job(const struct ar_state *st, struct ar_err *err)
+{
+	struct cgroup *cg = NULL;
+	int r;
+
+	if (job_from_state(st, &cg, err) < 0)
+		return -1;
+	if (cg == NULL)
+		return 0;
+	r = job_destroy(cg, err);
+	cgroup_free(cg);
+	return r;
+}
+
 int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struct ar_err *err)
 {
 	_cleanup_close_ int dirfd = -1;
@@ -230,12 +275,15 @@ int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struc
 		ar_err_clear(err);
 		return state_dir_remove(rt->rootfd, id, err);
 	}
-	status = state_status(dirfd, &st);
-	if (status == ST_RUNNING && !force) {
+	status = live_status(dirfd, &st);
+	if ((status == ST_RUNNING || status == ST_PAUSED) && !force) {
 		ar_error(err, EBUSY, "delete container `%s`: container is running (use --force)", id);
 		goto out;
 	}
-	/* A created container is deleted without --force, as runc does. */
+	/* A created container is deleted without --force, as runc does. The
+	 * job goes first: it thaws a paused container, so SIGKILL can land. */
+	if (destroy_job(&st, err) < 0)
+		goto out;
 	if (status != ST_STOPPED && kill_and_wait(dirfd, &st, err) < 0)
 		goto out;
 	run_warn_hooks(dirfd, &st, ST_STOPPED, HOOK_POSTSTOP);
@@ -250,13 +298,18 @@ int ar_container_pids(struct ar_runtime *rt, const char *id, pid_t **pids, size_
 {
 	struct ar_state st;
 	enum ar_status status;
+	struct cgroup *cg = NULL;
 	int r = 0;
 
 	*pids = NULL;
 	*n = 0;
 	if (ar_container_load(rt, id, &st, &status, err) < 0)
 		return -1;
-	if (status == ST_STOPPED)
+	if (job_from_state(&st, &cg, err) < 0)
+		r = -1;
+	else if (cg)
+		r = cg->ops->pids(cg, pids, n, err);
+	else if (status == ST_STOPPED)
 		;	/* no processes */
 	else if (st.own_pidns)
 		r = proc_pids_in_pidns_of(st.pid, pids, n, err);
@@ -265,6 +318,47 @@ int ar_container_pids(struct ar_runtime *rt, const char *id, pid_t **pids, size_
 		(*pids)[0] = st.pid;
 		*n = 1;
 	}
+	cgroup_free(cg);
+	ar_state_free(&st);
+	return r;
+}
+
+/* pause/resume: the job object's freezer. */
+int ar_container_pause(struct ar_runtime *rt, const char *id, bool pause, struct ar_err *err)
+{
+	_cleanup_close_ int dirfd = -1;
+	struct ar_state st;
+	struct cgroup *cg = NULL;
+	enum ar_status status;
+	int r = -1;
+
+	if (open_container(rt, id, &dirfd, &st, err) < 0)
+		return -1;
+	status = live_status(dirfd, &st);
+	if (status != (pause ? ST_RUNNING : ST_PAUSED))
+		ar_error(err, EINVAL, "%s container `%s`: container is %s", pause ? "pause" : "resume",
+			 id, ar_status_name(status));
+	else if (job_from_state(&st, &cg, err) == 0 && cg == NULL)
+		ar_error(err, ENOTSUP, "%s container `%s`: it has no cgroup", pause ? "pause" : "resume", id);
+	else if (cg)
+		r = cg->ops->freeze(cg, pause, err);
+	cgroup_free(cg);
+	ar_state_free(&st);
+	return r;
+}
+
+int ar_container_job(struct ar_runtime *rt, const char *id, struct cgroup **cg,
+		     enum ar_status *status, struct ar_err *err)
+{
+	struct ar_state st;
+	int r;
+
+	*cg = NULL;
+	if (ar_container_load(rt, id, &st, status, err) < 0)
+		return -1;
+	r = job_from_state(&st, cg, err);
+	if (r == 0 && *cg == NULL)
+		r = ar_error(err, ENOTSUP, "container `%s` has no cgroup", id);
 	ar_state_free(&st);
 	return r;
 }

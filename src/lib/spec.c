@@ -496,7 +496,6 @@ static void free_linux(struct spec_linux *l)
 	free_kv(l->sysctl, l->n_sysctl);
 	free(l->mount_label);
 	free(l->resources_json);
-	free(l->resources_unsupported_what);
 	free(l->seccomp_json);
 	free(l->personality_json);
 	free(l->intel_rdt_json);

@@ -138,11 +138,9 @@ struct spec_linux {
 	unsigned long rootfs_propagation; /* 0 = default (rslave) */
 	char *mount_label;
 	struct spec_time_offset time_monotonic, time_boottime;
-	/* linux.resources and linux.seccomp: kept verbatim (JSON text) for the
-	 * job and security issues; `has_*` says they asked for something. */
+	/* linux.resources (validated by resources_parse, applied by the job
+	 * object) and linux.seccomp (for the security work), as JSON text. */
 	char *resources_json;
-	bool resources_unsupported;	/* asks for a limit argon cannot apply yet */
-	char *resources_unsupported_what;
 	char *seccomp_json;
 	char *personality_json;
 	char *intel_rdt_json;

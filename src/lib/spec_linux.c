@@ -1,5 +1,5 @@
 /* argon — config.json "linux": namespaces, id mappings, devices, sysctl,
- * rootfsPropagation, timeOffsets, the resources classification, and the
+ * rootfsPropagation, timeOffsets, resources validation, and the
  * sections kept as JSON text (seccomp, personality, intelRdt).
  */
 #include <stdlib.h>
@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "resources.h"
 #include "spec_priv.h"
 #include "util.h"
 
@@ -163,96 +164,20 @@ static int parse_time_offsets(const struct pctx *c, json_object *o, struct spec_
 	return 0;
 }
 
-/* Does this part of linux.resources ask for anything? null, false, {} and
- * [] do not; any number, string or true does. */
-static bool json_asks(json_object *v)
-{
-	switch (json_object_get_type(v)) {
-	case json_type_null:
-		return false;
-	case json_type_boolean:
-		return json_object_get_boolean(v);
-	case json_type_object: {
-		json_object_object_foreach(v, key, val) {
-			(void)key;
-			if (json_asks(val))
-				return true;
-		}
-		return false;
-	}
-	case json_type_array:
-		for (size_t i = 0; i < json_object_array_length(v); i++)
-			if (json_asks(json_object_array_get_idx(v, i)))
-				return true;
-		return false;
-	default:
-		return true;
-	}
-}
-
-/* {allow:false, access:"rwm"} with no type (or "a") and no major/minor:
- * argon creates only the configured device nodes, so this is already true. */
-static bool rule_denies_all(json_object *r)
-{
-	json_object *allow = spj_member(r, "allow"), *type = spj_member(r, "type");
-	json_object *access = spj_member(r, "access");
-	const char *a = access ? json_object_get_string(access) : "rwm";
-
-	if (!json_object_is_type(r, json_type_object) ||
-	    (allow && (!json_object_is_type(allow, json_type_boolean) ||
-		       json_object_get_boolean(allow))) ||
-	    spj_member(r, "major") || spj_member(r, "minor"))
-		return false;
-	if (type && (!json_object_is_type(type, json_type_string) ||
-		     strcmp(json_object_get_string(type), "a") != 0))
-		return false;
-	if (access && !json_object_is_type(access, json_type_string))
-		return false;
-	return strlen(a) == 3 && strchr(a, 'r') && strchr(a, 'w') && strchr(a, 'm');
-}
-
-static int check_device_rules(const struct pctx *c, json_object *a, bool *asks)
-{
-	char f[FIELD_LEN];
-
-	*asks = false;
-	if (a == NULL)
-		return 0;
-	if (spj_want(c, a, json_type_array, "linux.resources.devices") < 0)
-		return -1;
-	for (size_t i = 0; i < json_object_array_length(a); i++) {
-		json_object *r = json_object_array_get_idx(a, i);
-		if (spj_want(c, r, json_type_object, spj_idx(f, "linux.resources.devices", i)) < 0)
-			return -1;
-		if (!rule_denies_all(r))
-			*asks = true;
-	}
-	return 0;
-}
-
+/* linux.resources: validated here with the typed parser (so a bad limit
+ * fails before anything is created) and kept as text for the job object,
+ * which parses it again into the form the cgroup backends apply. */
 static int parse_resources(const struct pctx *c, json_object *o, struct spec_linux *l)
 {
+	struct resources r;
+
 	if (spj_want(c, o, json_type_object, "linux.resources") < 0)
 		return -1;
 	l->resources_json = xstrdup(json_object_to_json_string_ext(
 		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_object_foreach(o, key, val) {
-		bool asks;
-		if (strcmp(key, "devices") == 0) {
-			if (check_device_rules(c, val, &asks) < 0)
-				return -1;
-		} else if (strcmp(key, "unified") == 0) {
-			if (val && spj_want(c, val, json_type_object, "linux.resources.unified") < 0)
-				return -1;
-			asks = val && json_object_object_length(val) > 0;
-		} else {
-			asks = json_asks(val);
-		}
-		if (asks && !l->resources_unsupported) {
-			l->resources_unsupported = true;
-			l->resources_unsupported_what = xasprintf("linux.resources.%s", key);
-		}
-	}
+	if (resources_parse(l->resources_json, strlen(l->resources_json), c->what, &r, c->err) < 0)
+		return -1;
+	resources_free(&r);
 	return 0;
 }
 

@@ -252,6 +252,8 @@ int state_write(int dirfd, const struct ar_state *st, struct ar_err *err)
 	json_object_object_add(o, "ns_flags", json_object_new_int64(st->ns_flags));
 	json_object_object_add(o, "own_pidns", json_object_new_boolean(st->own_pidns));
 	json_object_object_add(o, "annotations", ann);
+	json_object_object_add(o, "cgroup_path",
+			       json_object_new_string(st->cgroup_path ? st->cgroup_path : ""));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	ret = write_file_atomic_at(dirfd, STATE_FILE, text, strlen(text), 0600, err);
 	json_object_put(o);
@@ -334,7 +336,8 @@ static int state_from_doc(const struct state_doc *d, struct ar_state *st)
 	int64_t pid, ns_flags;
 
 	if (doc_string(d, "id", &st->id) < 0 || doc_string(d, "bundle", &st->bundle) < 0 ||
-	    doc_string(d, "rootfs", &st->rootfs) < 0 || doc_string(d, "owner", &st->owner) < 0)
+	    doc_string(d, "rootfs", &st->rootfs) < 0 || doc_string(d, "owner", &st->owner) < 0 ||
+	    doc_string(d, "cgroup_path", &st->cgroup_path) < 0)
 		return -1;
 	if (doc_int(d, "pid", 0, INT32_MAX, &pid) < 0 ||
 	    doc_uint64(d, "start_time", &st->start_time) < 0 ||
@@ -393,6 +396,7 @@ void ar_state_free(struct ar_state *st)
 	free(st->rootfs);
 	free(st->owner);
 	free(st->annotations_json);
+	free(st->cgroup_path);
 	memset(st, 0, sizeof *st);
 }
 

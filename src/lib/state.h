@@ -31,6 +31,7 @@ struct ar_state {
 	uint32_t ns_flags;	/* CLONE_NEW* the container created (for ps/kill --all) */
 	bool own_pidns;		/* the container has a pid namespace of its own */
 	char *annotations_json;	/* JSON object text, "{}" when none */
+	char *cgroup_path;	/* the container's cgroup below each hierarchy root */
 };
 
 const char *ar_status_name(enum ar_status s);	/* "created", ... */

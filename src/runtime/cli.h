@@ -27,6 +27,10 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_spec(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_features(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_exec(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_pause(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_resume(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_update(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_events(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_unsupported(struct cli *cli, int argc, char **argv, struct ar_err *err);
 
 /* Shared argument helpers. */

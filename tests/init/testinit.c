@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -532,6 +533,96 @@ static int do_ls(int argc, char **argv)
 	return 0;
 }
 
+/* alloc MIB: allocate and touch MIB MiB (to meet a memory limit), then
+ * print "allocated" and exit 0. */
+static int do_alloc(int argc, char **argv)
+{
+	long mib = argc > 1 ? atol(argv[1]) : 0;
+
+	for (long i = 0; i < mib; i++) {
+		char *p = malloc(1 << 20);
+		if (p == NULL)
+			return fail_errno("alloc", argv[1], ENOMEM);
+		memset(p, 0x5a, 1 << 20);	/* touch: make it resident */
+	}
+	printf("allocated %ld MiB\n", mib);
+	return 0;
+}
+
+/* spin SECS: a busy loop for SECS seconds of wall time. */
+static int do_spin(int argc, char **argv)
+{
+	struct timespec a, b;
+	double secs = argc > 1 ? atof(argv[1]) : 1;
+	volatile unsigned long x = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		for (int i = 0; i < 100000; i++)
+			x += (unsigned long)i;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9 < secs);
+	printf("spun\n");
+	return 0;
+}
+
+/* affinity: the CPUs sched_getaffinity allows, "0,1". */
+static int do_affinity(int argc, char **argv)
+{
+	cpu_set_t set;
+	const char *sep = "";
+
+	if (sched_getaffinity(0, sizeof set, &set) < 0)
+		return fail_errno("affinity", "self", errno);
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, &set)) {
+			printf("%s%d", sep, c);
+			sep = ",";
+		}
+	printf("\n");
+	return 0;
+}
+
+/* forks N: fork up to N sleeping children; print how many worked and the
+ * errno name of the first failure ("forked 15 EAGAIN"). */
+static int do_forks(int argc, char **argv)
+{
+	long n = argc > 1 ? atol(argv[1]) : 1, ok = 0;
+	int e = 0;
+
+	for (long i = 0; i < n; i++) {
+		pid_t p = fork();
+		if (p == 0) {
+			pause();
+			_exit(0);
+		}
+		if (p < 0) {
+			e = errno;
+			break;
+		}
+		ok++;
+	}
+	printf("forked %ld %s\n", ok, e ? strerrorname_np(e) : "ok");
+	fflush(stdout);
+	pause();
+	return 0;
+}
+
+/* open PATH r|w: open and close, print "opened" or the errno name. */
+static int do_open(int argc, char **argv)
+{
+	int fd;
+
+	if (argc < 3)
+		return usage("open", "PATH r|w");
+	fd = open(argv[1], (argv[2][0] == 'w' ? O_WRONLY : O_RDONLY) | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno("open", argv[1], errno);
+	close(fd);
+	printf("opened %s\n", argv[1]);
+	return 0;
+}
+
 struct applet {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -565,6 +656,11 @@ static const struct applet applets[] = {
 	{ "true", do_true, "exit 0" },
 	{ "false", do_false, "exit 1" },
 	{ "ls", do_ls, "DIR: sorted entries" },
+	{ "alloc", do_alloc, "MIB: allocate and touch MIB MiB" },
+	{ "spin", do_spin, "SECS: busy loop" },
+	{ "affinity", do_affinity, "print the allowed CPUs" },
+	{ "open", do_open, "PATH r|w: open, print opened or the errno name" },
+	{ "forks", do_forks, "N: fork until N or failure, print the count and errno, sleep" },
 };
 
 static const struct applet *find_applet(const char *name)

@@ -64,13 +64,12 @@ assert_nothing_left() {
 	assert_nothing_left
 }
 
-@test "errors: unsupported resource limits are refused by argon" {
-	skip_unless_argon "runc applies limits"
-	cfg 'linux.resources={"memory":{"limit":104857600}}'
+@test "errors: an invalid resource limit is refused before anything is made" {
+	cfg 'linux.resources={"memory":{"swappiness":101}}'
 	set_args argon-testinit true
 	try_create "$CID"
-	assert_status 1
-	assert_argon_error 'not supported yet'
+	assert_failure
+	is_argon && assert_argon_error 'linux.resources.memory.swappiness'
 	assert_nothing_left
 }
 

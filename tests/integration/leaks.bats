@@ -98,6 +98,14 @@ churn() {
 	fi
 }
 
+@test "leaks: no cgroup of the suite's containers is left" {
+	# The suite's container IDs are t<N>-<pid> (setup_test); under the
+	# default argon/ parent or the tests' own argon-test/ parent.
+	local left
+	left=$(find /sys/fs/cgroup -maxdepth 4 -type d \( -path '*/argon/t[0-9]*-*' -o -path '*/argon-test*' \) 2>/dev/null)
+	[ -z "$left" ] || fail "cgroups left by the suite: $left"
+}
+
 @test "leaks: no process started by the suite is left" {
 	local left p
 	left=$(suite_processes)

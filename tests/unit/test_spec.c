@@ -120,7 +120,6 @@ static void default_spec_parses_back(void)
 	CHECK(strv_len(s->linux.masked_paths) == 11);
 	CHECK(strv_len(s->linux.readonly_paths) == 5);
 	CHECK(s->linux.resources_json != NULL);
-	CHECK(!s->linux.resources_unsupported);
 	spec_free(s);
 }
 
@@ -425,43 +424,30 @@ static void sysctls_must_be_namespaced(void)
 	spec_free(s);
 }
 
-static void resources_limits_are_unsupported(void)
+static void resources_limits_are_kept(void)
 {
 	struct spec *s = good("", "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,"
 			      "\"access\":\"rwm\"}],\"memory\":{\"limit\":1048576}}}");
 
 	CHECK(s != NULL);
-	CHECK(s->linux.resources_unsupported);
-	CHECK_STR(s->linux.resources_unsupported_what, "linux.resources.memory");
 	CHECK_CONTAINS(s->linux.resources_json, "\"limit\":1048576");
 	spec_free(s);
 	s = good("", "\"linux\":{\"resources\":{\"unified\":{\"memory.max\":\"max\"}}}");
 	CHECK(s != NULL);
-	CHECK_STR(s->linux.resources_unsupported_what, "linux.resources.unified");
+	CHECK_CONTAINS(s->linux.resources_json, "memory.max");
 	spec_free(s);
 }
 
-static void resources_deny_all_devices_is_accepted(void)
+/* A bad limit fails the whole config at parse time, naming the field. */
+static void resources_bad_limits_are_refused(void)
 {
-	struct spec *s = good("", "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,"
-			      "\"type\":\"a\",\"access\":\"rwm\"}],\"memory\":{},\"cpu\":{\"cpus\":null},"
-			      "\"unified\":{},\"hugepageLimits\":[]}}");
-
-	CHECK(s != NULL);
-	CHECK(!s->linux.resources_unsupported);
-	CHECK(s->linux.resources_unsupported_what == NULL);
-	spec_free(s);
-	s = good("", "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
-		 "{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}}");
-	CHECK(s != NULL);
-	CHECK(s->linux.resources_unsupported);
-	CHECK_STR(s->linux.resources_unsupported_what, "linux.resources.devices");
-	spec_free(s);
-	s = good("", "\"linux\":{\"resources\":{\"devices\":[{\"allow\":false,\"type\":\"c\","
-		 "\"major\":1,\"minor\":3,\"access\":\"rwm\"}]}}");
-	CHECK(s != NULL);
-	CHECK(s->linux.resources_unsupported);
-	spec_free(s);
+	CHECK(bad("", "\"linux\":{\"resources\":{\"memory\":{\"swappiness\":101}}}",
+		  "linux.resources.memory.swappiness"));
+	CHECK(bad("", "\"linux\":{\"resources\":{\"cpu\":{\"cpus\":\"3-1\"}}}",
+		  "linux.resources.cpu.cpus"));
+	CHECK(bad("", "\"linux\":{\"resources\":{\"devices\":[{\"allow\":true,\"access\":\"rx\"}]}}",
+		  "linux.resources.devices"));
+	CHECK(bad("", "\"linux\":{\"resources\":[]}", "linux.resources"));
 }
 
 static void id_mappings_need_user_namespace(void)
@@ -666,7 +652,7 @@ UNIT_MAIN(UNIT(default_spec_parses_back), UNIT(default_rootless_spec_parses_back
 	  UNIT(process_numbers_are_checked), UNIT(mount_options_map_to_flags),
 	  UNIT(mount_later_words_win), UNIT(mount_destinations_are_cleaned),
 	  UNIT(mount_option_names_listed), UNIT(sysctls_must_be_namespaced),
-	  UNIT(resources_limits_are_unsupported), UNIT(resources_deny_all_devices_is_accepted),
+	  UNIT(resources_limits_are_kept), UNIT(resources_bad_limits_are_refused),
 	  UNIT(id_mappings_need_user_namespace), UNIT(hooks_are_checked),
 	  UNIT(hostname_is_checked), UNIT(devices_are_checked), UNIT(linux_misc_fields),
 	  UNIT(annotations_are_strings), UNIT(failure_leaves_out_untouched),

@@ -270,6 +270,7 @@ static void fill_state(struct ar_state *st)
 	st->ns_flags = 0xfc020000u;
 	st->own_pidns = true;
 	st->annotations_json = xstrdup("{\"org.example/key\":\"v/1\",\"n\":\"\\u00e9\"}");
+	st->cgroup_path = xstrdup("argon/ctr-1");
 }
 
 /* A 1024-byte ID cannot be a file name: it is stored under a hashed name
@@ -331,6 +332,7 @@ static void state_round_trip(void)
 	CHECK_STR(out.bundle, in.bundle);
 	CHECK_STR(out.rootfs, in.rootfs);
 	CHECK_STR(out.owner, in.owner);
+	CHECK_STR(out.cgroup_path, "argon/ctr-1");
 	CHECK(out.pid == in.pid);
 	CHECK(out.start_time == UINT64_MAX - 7);
 	CHECK(out.created_ns == in.created_ns);
@@ -413,44 +415,44 @@ static void state_read_corrupted(void)
 	CHECK(read_refuses(dfd, "", "end of data"));
 	CHECK(read_refuses(dfd, "[]", "not a JSON object"));
 
-	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":\"12\",\"start_time\":1,\"created_ns\":1,\"ns_flags\":0,"
 		       "\"own_pidns\":false,\"annotations\":{}}");
 	CHECK(read_refuses(dfd, text, "`pid` must be an integer"));
 	CHECK(read_refuses(dfd, "{\"id\":\"ctr-1\",\"bundle\":7}", "`bundle` must be a string"));
 	CHECK(read_refuses(dfd, "{\"id\":\"ctr-1\",\"bundle\":\"/b\"}", "`rootfs` is missing"));
 	free(text);
-	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":1,\"start_time\":-1,\"created_ns\":1,\"ns_flags\":0,"
 		       "\"own_pidns\":false,\"annotations\":{}}");
 	CHECK(read_refuses(dfd, text, "`start_time` is negative"));
 	free(text);
-	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":-3,\"start_time\":1,\"created_ns\":1,\"ns_flags\":0,"
 		       "\"own_pidns\":false,\"annotations\":{}}");
 	CHECK(read_refuses(dfd, text, "`pid` is out of range"));
 	free(text);
-	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":1.5,\"start_time\":1,\"created_ns\":1,\"ns_flags\":0,"
 		       "\"own_pidns\":false,\"annotations\":{}}");
 	CHECK(read_refuses(dfd, text, "`pid` must be an integer"));
 	free(text);
-	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":1,\"start_time\":1,\"created_ns\":1,\"ns_flags\":0,"
 		       "\"own_pidns\":false,\"annotations\":[]}");
 	CHECK(read_refuses(dfd, text, "`annotations` must be an object"));
 	free(text);
-	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":1,\"start_time\":1,\"created_ns\":1,\"ns_flags\":0,"
 		       "\"own_pidns\":1,\"annotations\":{}}");
 	CHECK(read_refuses(dfd, text, "`own_pidns` must be a boolean"));
 	free(text);
-	text = xstrdup("{\"id\":\"other\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"other\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":1,\"start_time\":1,\"created_ns\":1,\"ns_flags\":0,"
 		       "\"own_pidns\":true,\"annotations\":{}}");
 	CHECK(read_refuses(dfd, text, "names container `other`"));
 	free(text);
-	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\","
+	text = xstrdup("{\"id\":\"ctr-1\",\"bundle\":\"/b\",\"rootfs\":\"/r\",\"owner\":\"\",\"cgroup_path\":\"\","
 		       "\"pid\":1,\"start_time\":1,\"created_ns\":1,\"ns_flags\":4294967296,"
 		       "\"own_pidns\":true,\"annotations\":{}}");
 	CHECK(read_refuses(dfd, text, "`ns_flags` is out of range"));
