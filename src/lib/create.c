@@ -271,6 +271,10 @@ static int spawn_and_serve(struct create_ctx *c, struct ar_err *err)
 {
 	int fds[2];
 
+	/* Intent first: a create killed from here on leaves a directory whose
+	 * `cgroup` file tells the next delete what to remove. */
+	if (write_file_atomic_at(c->dirfd, "cgroup", c->cg->path, strlen(c->cg->path), 0600, err) < 0)
+		return -1;
 	if (job_create(c->cg, &c->res, err) < 0)
 		return -1;
 	c->cg_created = true;

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -64,6 +65,22 @@ int ar_container_load(struct ar_runtime *rt, const char *id, struct ar_state *st
 	return 0;
 }
 
+/* The kernel OOM-killed a process of the container (its job's counter). */
+static bool job_saw_oom(const struct ar_state *st)
+{
+	struct cgroup *cg = NULL;
+	struct cg_stats s = { 0 };
+	struct ar_err ignored = { 0 };
+	bool oom = false;
+
+	if (job_from_state(st, &cg, &ignored) == 0 && cg && cg->ops->stats(cg, &s, &ignored) == 0)
+		oom = s.oom_kills > 0;
+	free(s.cpu_percpu_ns);
+	cgroup_free(cg);
+	ar_err_clear(&ignored);
+	return oom;
+}
+
 int ar_container_state(struct ar_runtime *rt, const char *id, char **json, struct ar_err *err)
 {
 	struct ar_state st;
@@ -72,6 +89,18 @@ int ar_container_state(struct ar_runtime *rt, const char *id, char **json, struc
 	if (ar_container_load(rt, id, &st, &status, err) < 0)
 		return -1;
 	*json = state_to_json(&st, status, true);
+	/* The runtime spec allows more state properties: argon adds
+	 * "oomKilled" (only when true, so the output is runc's otherwise). */
+	if (job_saw_oom(&st)) {
+		json_object *o = json_tokener_parse(*json);
+		if (o) {
+			json_object_object_add(o, "oomKilled", json_object_new_boolean(1));
+			free(*json);
+			*json = xstrdup(json_object_to_json_string_ext(
+				o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+			json_object_put(o);
+		}
+	}
 	ar_state_free(&st);
 	return 0;
 }
@@ -257,6 +286,23 @@ static int destroy_job(const struct ar_state *st, struct ar_err *err)
 	return r;
 }
 
+static int destroy_half_made_job(int dirfd, const char *id, struct ar_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	struct ar_state st = { .id = (char *)id };
+	int r;
+
+	if (read_file_at(dirfd, "cgroup", &path, NULL, err) < 0) {
+		if (err->errnum != ENOENT)
+			return -1;
+		ar_err_clear(err);	/* died before it made one */
+		return 0;
+	}
+	st.cgroup_path = path;
+	r = destroy_job(&st, err);
+	return r;
+}
+
 int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struct ar_err *err)
 {
 	_cleanup_close_ int dirfd = -1;
@@ -269,10 +315,13 @@ int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struc
 	if (state_dir_open(rt->rootfd, id, &dirfd, err) < 0)
 		return -1;
 	if (state_read(dirfd, id, &st, err) < 0) {
-		/* No state.json: a create that died half-way. Nothing runs. */
+		/* No state.json: a create that died half-way. Its init died with
+		 * it; its job may remain. */
 		if (err->errnum != ENOENT)
 			return -1;
 		ar_err_clear(err);
+		if (destroy_half_made_job(dirfd, id, err) < 0)
+			return -1;
 		return state_dir_remove(rt->rootfd, id, err);
 	}
 	status = live_status(dirfd, &st);

@@ -217,3 +217,41 @@ teardown() {
 	[ ! -e "$ROOT/$CID" ] || fail "state dir left"
 	[ ! -e /sys/fs/cgroup/memory/escape ] || fail "cgroup created outside"
 }
+
+@test "crash: a create killed after making its cgroup is cleaned by delete" {
+	# The createRuntime hook runs in the create process's child: kill the
+	# create process itself, mid-way, as a crash would.
+	printf '#!/bin/sh\nkill -9 $PPID\n' >"$TMP/crash-hook"
+	chmod +x "$TMP/crash-hook"
+	cfg "hooks.createRuntime=[{\"path\":\"$TMP/crash-hook\"}]"
+	set_args argon-testinit sleep inf
+	try_create "$CID"
+	assert_failure
+	[ -n "$(cg_left)" ] || fail "the crash left no cgroup: the test did not crash where meant"
+	run rt delete "$CID"
+	is_argon && assert_success
+	rt delete --force "$CID" 2>/dev/null || true
+	retry 50 0.1 eval '[ -z "$(cg_left)" ]' || fail "cgroup left after delete: $(cg_left)"
+	[ ! -e "$ROOT/$CID" ] || fail "state dir left"
+}
+
+@test "state: an OOM-killed container says oomKilled" {
+	cfg 'linux.resources.memory.limit=33554432' 'linux.resources.memory.swap=33554432'
+	set_args argon-testinit alloc 96
+	ct_run_detached "$CID"
+	wait_status "$CID" stopped
+	run ct_state "$CID"
+	assert_success
+	if is_argon; then
+		assert_eq "$(jget 'd.get("oomKilled")' <<<"$output")" true
+	fi
+}
+
+@test "state: a container that was not OOM-killed has no oomKilled" {
+	set_args argon-testinit true
+	ct_run_detached "$CID"
+	wait_status "$CID" stopped
+	run ct_state "$CID"
+	assert_success
+	assert_eq "$(jget 'd.get("oomKilled")' <<<"$output")" null
+}
