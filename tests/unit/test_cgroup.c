@@ -37,7 +37,7 @@ static bool need_root(void)
 {
 	if (geteuid() == 0)
 		return true;
-	printf("  skip: needs root (cgroups)\n");
+	unit_skip_why = "needs root (cgroups)";
 	return false;
 }
 
@@ -719,7 +719,7 @@ static void body_memory_swap(struct cgroup *cg)
 	bool v2 = cg->layout == CG_LAYOUT_V2;
 
 	if (!ctl_has(cg, "memory", v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes")) {
-		printf("  skip: no swap accounting\n");
+		printf("  note: no swap accounting, swap limits not checked\n");
 	} else if (v2) {
 		check_mem(cg, "{\"memory\":{\"limit\":33554432,\"swap\":67108864}}", "33554432\n",
 			  "33554432\n");
@@ -779,8 +779,7 @@ static void body_hugetlb(struct cgroup *cg)
 				   ? "hugetlb.2MB.limit_in_bytes" : "hugetlb.2MB.max";
 
 	if (access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) < 0) {
-		printf("  skip: no 2MB huge pages\n");
-		return;
+		SKIP("no 2MB huge pages");
 	}
 	if (apply_json(cg, "{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}]}",
 		       &err) < 0)

@@ -273,10 +273,8 @@ static void pidns_of_child_namespace(void)
 	size_t n = 0;
 	char c;
 
-	if (geteuid() != 0) {
-		printf("skip pidns_of_child_namespace: needs root for unshare(CLONE_NEWPID)\n");
-		return;
-	}
+	if (geteuid() != 0)
+		SKIP("needs root for unshare(CLONE_NEWPID)");
 	kids.mid = spawn_pidns(&kids.init, &ready);
 	CHECK(kids.mid > 0);
 	CHECK(kids.init > 0);
@@ -381,7 +379,7 @@ static void pidns_scan_survives_churn(void)
 	int fails = 0, p[2];
 
 	if (geteuid() != 0)
-		return;	/* needs CLONE_NEWPID */
+		SKIP("needs root for CLONE_NEWPID");
 	CHECK(pipe2(p, O_CLOEXEC) == 0);
 	mid = fork();
 	CHECK(mid >= 0);

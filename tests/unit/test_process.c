@@ -103,7 +103,7 @@ static bool skip_unless_root(void)
 {
 	if (geteuid() == 0)
 		return false;
-	printf("  skip: needs root\n");
+	unit_skip_why = "needs root";
 	return true;
 }
 

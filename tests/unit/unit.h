@@ -1,6 +1,8 @@
-/* argon unit tests: a minimal harness. Each test file defines TESTS via
- * UNIT_TEST(name) functions listed in a table and calls unit_main(). Prints
- * "ok NAME" / "FAIL NAME: why" and a final "N passed, N failed" line. */
+/* argon unit tests: a minimal harness. Each test file lists its test
+ * functions with UNIT(name) in UNIT_MAIN(...). Prints "ok NAME", "FAIL NAME"
+ * or "skip NAME: why" per test and a final "N passed, N failed, N skipped"
+ * line. A test that cannot run here calls SKIP("why") and is counted as a
+ * skip, never as a pass. */
 #ifndef ARGON_UNIT_H
 #define ARGON_UNIT_H
 
@@ -9,6 +11,9 @@
 #include <string.h>
 
 static int unit_failed_now;
+static const char *unit_skip_why;
+
+#define SKIP(why) do { unit_skip_why = (why); return; } while (0)
 
 #define CHECK(cond) do { if (!(cond)) { \
 	fprintf(stderr, "  %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
@@ -27,14 +32,16 @@ struct unit_test { const char *name; void (*fn)(void); };
 
 static inline int unit_main(const struct unit_test *t, size_t n)
 {
-	int passed = 0, failed = 0;
+	int passed = 0, failed = 0, skipped = 0;
 	for (size_t i = 0; i < n; i++) {
 		unit_failed_now = 0;
+		unit_skip_why = NULL;
 		t[i].fn();
 		if (unit_failed_now) { failed++; printf("FAIL %s\n", t[i].name); }
+		else if (unit_skip_why) { skipped++; printf("skip %s: %s\n", t[i].name, unit_skip_why); }
 		else { passed++; printf("ok %s\n", t[i].name); }
 	}
-	printf("%d passed, %d failed\n", passed, failed);
+	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }
 #define UNIT_MAIN(...) int main(void) { static const struct unit_test t_[] = { __VA_ARGS__ }; \
