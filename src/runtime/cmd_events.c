@@ -122,7 +122,7 @@ static int parse_interval(const char *s, int *ms, struct ar_err *err)
 	long mult = strcmp(end, "ms") == 0 ? 1 : strcmp(end, "m") == 0 ? 60000
 		  : (*end == '\0' || strcmp(end, "s") == 0) ? 1000 : -1;
 
-	if (end == s || v <= 0 || mult < 0 || v > 86400000 / mult)
+	if (end == s || v <= 0 || mult <= 0 || v > 86400000 / mult)
 		return ar_error(err, EINVAL, "events: --interval `%s`: use e.g. 5s or 500ms", s);
 	*ms = (int)(v * mult);
 	return 0;
