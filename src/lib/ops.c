@@ -90,8 +90,9 @@ int ar_container_state(struct ar_runtime *rt, const char *id, char **json, struc
 		return -1;
 	*json = state_to_json(&st, status, true);
 	/* The runtime spec allows more state properties: argon adds
-	 * "oomKilled" (only when true, so the output is runc's otherwise). */
-	if (job_saw_oom(&st)) {
+	 * "oomKilled" (only when true, so the output is runc's otherwise) to
+	 * a stopped container's state; a running one is not read for it. */
+	if (status == ST_STOPPED && job_saw_oom(&st)) {
 		json_object *o = json_tokener_parse(*json);
 		if (o) {
 			json_object_object_add(o, "oomKilled", json_object_new_boolean(1));
