@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# Smoke test of the cgroup v2 VM rig: boots the guest through
-# tests/vm/run-in-vm and checks what argon's cgroup v2 tests rely on. Skips
+# Smoke test of the cgroup VM rig: boots the guest through tests/vm/run-in-vm
+# and checks what argon's cgroup tests rely on, in both cgroup modes. Skips
 # when the rig cannot run here (no qemu, no kernel package).
 #
 #   bats tests/vm/smoke.bats
@@ -42,7 +42,7 @@ show() {
 }
 
 @test "the guest has cgroup v2 only, every controller enabled" {
-	run "$VM" sh -c '
+	ARGON_VM_CGROUP=v2 run "$VM" sh -c '
 		stat -f -c %T /sys/fs/cgroup
 		cat /sys/fs/cgroup/cgroup.controllers
 		cat /sys/fs/cgroup/cgroup.subtree_control
@@ -64,6 +64,40 @@ show() {
 	[ "${lines[3]}" = "0::/" ]
 	[ "${lines[4]}" = "v1 mounts: 0" ]
 	[ "${lines[5]}" = "v1 memory: refused" ]
+}
+
+@test "ARGON_VM_CGROUP=v1: cgroup v1 hierarchies only, no cgroup2 anywhere" {
+	ARGON_VM_CGROUP=v1 run "$VM" sh -c '
+		stat -f -c %T /sys/fs/cgroup
+		stat -f -c %T /sys/fs/cgroup/memory
+		grep " /sys/fs/cgroup/memory " /proc/self/mountinfo | sed "s/.* - //"
+		echo "cgroup2 mounts: $(grep -c " - cgroup2 " /proc/self/mountinfo)"
+		readlink /sys/fs/cgroup/cpu /sys/fs/cgroup/cpuacct
+		for c in cpuset cpu,cpuacct blkio memory devices freezer pids systemd; do
+			[ "$(stat -f -c %T /sys/fs/cgroup/$c)" = cgroupfs ] || echo "no v1 mount: $c"
+		done
+		ls /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes
+		grep -c "^0::" /proc/self/cgroup || true
+		grep -c ":memory:/$" /proc/self/cgroup'
+	show
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = tmpfs ]
+	[ "${lines[1]}" = cgroupfs ]
+	[ "${lines[2]}" = "cgroup cgroup rw,memory" ]
+	[ "${lines[3]}" = "cgroup2 mounts: 0" ]
+	[ "${lines[4]}" = cpu,cpuacct ]
+	[ "${lines[5]}" = cpu,cpuacct ]
+	[ "${lines[6]}" = /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ]
+	[ "${lines[7]}" = 0 ]
+	[ "${lines[8]}" = 1 ]
+	[ "${#lines[@]}" -eq 9 ]
+}
+
+@test "ARGON_VM_CGROUP takes v1 or v2 only" {
+	ARGON_VM_CGROUP=v3 run "$VM" true
+	show
+	[ "$status" -eq 2 ]
+	[[ $output == *"ARGON_VM_CGROUP must be v1 or v2"* ]]
 }
 
 @test "exit status, stdout and stderr come back apart" {
