@@ -677,35 +677,4 @@ static void test_cgroup_mount(void)
 	run_test(NULL, body_cgroup, NULL);
 }
 
-static int mountinfo_lines(void)
-{
-	char *text = NULL;
-	int n = 0;
-
-	if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", &text, NULL, NULL) < 0)
-		return -1;
-	for (char *c = text; *c; c++)
-		n += *c == '\n';
-	free(text);
-	return n;
-}
-
-int main(void)
-{
-	static const struct unit_test t[] = {
-		UNIT(test_full_container), UNIT(test_planted_dev_nodes),
-		UNIT(test_masked_needs_real_null), UNIT(test_proc_symlink_refused),
-		UNIT(test_sysfs_through_symlink_refused),
-		UNIT(test_bind_through_symlink_stays_inside), UNIT(test_userns_binds_devices),
-		UNIT(test_real_userns), UNIT(test_no_pivot), UNIT(test_cgroup_mount),
-	};
-	int before = mountinfo_lines();
-	int r = unit_main(t, sizeof t / sizeof t[0]);
-	int after = mountinfo_lines();
-
-	if (before < 0 || after != before) {
-		printf("FAIL mount table changed: %d lines before, %d after\n", before, after);
-		return 1;
-	}
-	return r;
-}
+UNIT_MAIN_NO_MOUNT_LEAK(UNIT(test_full_container), UNIT(test_planted_dev_nodes), UNIT(test_masked_needs_real_null), UNIT(test_proc_symlink_refused), UNIT(test_sysfs_through_symlink_refused), UNIT(test_bind_through_symlink_stays_inside), UNIT(test_userns_binds_devices), UNIT(test_real_userns), UNIT(test_no_pivot), UNIT(test_cgroup_mount))

@@ -47,4 +47,36 @@ static inline int unit_main(const struct unit_test *t, size_t n)
 #define UNIT_MAIN(...) int main(void) { static const struct unit_test t_[] = { __VA_ARGS__ }; \
 	return unit_main(t_, sizeof t_ / sizeof t_[0]); }
 
+/* Lines of our mount table, or -1. */
+static inline int unit_mountinfo_lines(void)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int c, n = 0;
+
+	if (f == NULL)
+		return -1;
+	while ((c = getc(f)) != EOF)
+		n += c == '\n';
+	fclose(f);
+	return n;
+}
+
+/* As UNIT_MAIN, and fails the binary when the tests changed our mount
+ * table (every mount must stay in the test's own namespace). */
+static inline int unit_main_no_mount_leak(const struct unit_test *t, size_t n)
+{
+	int before = unit_mountinfo_lines();
+	int r = unit_main(t, n);
+	int after = unit_mountinfo_lines();
+
+	if (before < 0 || after != before) {
+		printf("FAIL mount table changed: %d lines before, %d after\n", before, after);
+		return 1;
+	}
+	return r;
+}
+#define UNIT_MAIN_NO_MOUNT_LEAK(...) int main(void) { \
+	static const struct unit_test t_[] = { __VA_ARGS__ }; \
+	return unit_main_no_mount_leak(t_, sizeof t_ / sizeof t_[0]); }
+
 #endif
