@@ -382,4 +382,6 @@ static void test_create_through_link(void) { run_both(body_create_through_link);
 static void test_mkdir_p(void) { run_both(body_mkdir_p); }
 static void test_mount_target(void) { run_both(body_mount_target); }
 
-UNIT_MAIN_NO_MOUNT_LEAK(UNIT(test_abs_symlink), UNIT(test_rel_symlink), UNIT(test_dotdot), UNIT(test_loops), UNIT(test_link_limit), UNIT(test_nofollow_and_types), UNIT(test_create_through_link), UNIT(test_mkdir_p), UNIT(test_mount_target))
+UNIT_MAIN_NO_MOUNT_LEAK(UNIT(test_abs_symlink), UNIT(test_rel_symlink), UNIT(test_dotdot),
+			UNIT(test_loops), UNIT(test_link_limit), UNIT(test_nofollow_and_types),
+			UNIT(test_create_through_link), UNIT(test_mkdir_p), UNIT(test_mount_target))

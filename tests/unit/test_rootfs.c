@@ -677,4 +677,8 @@ static void test_cgroup_mount(void)
 	run_test(NULL, body_cgroup, NULL);
 }
 
-UNIT_MAIN_NO_MOUNT_LEAK(UNIT(test_full_container), UNIT(test_planted_dev_nodes), UNIT(test_masked_needs_real_null), UNIT(test_proc_symlink_refused), UNIT(test_sysfs_through_symlink_refused), UNIT(test_bind_through_symlink_stays_inside), UNIT(test_userns_binds_devices), UNIT(test_real_userns), UNIT(test_no_pivot), UNIT(test_cgroup_mount))
+UNIT_MAIN_NO_MOUNT_LEAK(UNIT(test_full_container), UNIT(test_planted_dev_nodes),
+			UNIT(test_masked_needs_real_null), UNIT(test_proc_symlink_refused),
+			UNIT(test_sysfs_through_symlink_refused),
+			UNIT(test_bind_through_symlink_stays_inside), UNIT(test_userns_binds_devices),
+			UNIT(test_real_userns), UNIT(test_no_pivot), UNIT(test_cgroup_mount))
