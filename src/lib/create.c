@@ -335,23 +335,13 @@ static void create_cleanup(struct create_ctx *c, bool failed)
 	free(c->rootfs);
 }
 
-static int load_config(struct create_ctx *c, struct ar_err *err)
-{
-	const char *b = c->o->bundle ? c->o->bundle : ".";
-	_cleanup_close_ int bfd = open(b, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-
-	if (bfd < 0)
-		return ar_error(err, errno, "open bundle `%s`", b);
-	if (read_file_at(bfd, "config.json", &c->config_text, &c->config_len, err) < 0)
-		return ar_err_prefix(err, "bundle `%s`", b);
-	return spec_parse(c->config_text, c->config_len, "config.json", &c->spec, err);
-}
-
 static int create_prepare(struct create_ctx *c, struct ar_err *err)
 {
 	struct timespec ts;
 
-	if (state_validate_id(c->o->id, err) < 0 || load_config(c, err) < 0)
+	if (state_validate_id(c->o->id, err) < 0 ||
+	    spec_load_bundle(c->o->bundle ? c->o->bundle : ".", &c->spec, &c->config_text,
+			     &c->config_len, err) < 0)
 		return -1;
 	if (validate_for_create(c, err) < 0 || resolve_paths(c, err) < 0)
 		return -1;

@@ -40,9 +40,6 @@ __attribute__((noreturn)) void stage1_main(struct create_ctx *c);
 
 /* Resets the signal mask and dispositions inherited from the caller. */
 void reset_signals(void);
-/* fchdir to `cwd` resolved inside the current root, refusing magic links
- * (/proc/self/fd/N: CVE-2024-21626) and anything outside the root. */
-int enter_cwd(const char *cwd, struct ar_err *err);
 /* Closes every fd >= 3 except fds 3 .. 3+preserve-1 and those in keep[]
  * (negative entries ignored): nothing the caller leaked to us may sit in a
  * container process, not even until exec. */

@@ -86,7 +86,7 @@ static int exec_setup(struct exec_ctx *c, char **exe, struct ar_err *err)
 
 	if (p->terminal && exec_terminal(c, err) < 0)
 		return -1;
-	if (enter_cwd(p->cwd, err) < 0 || process_find_executable(p, exe, err) < 0)
+	if (process_chdir(p, err) < 0 || process_find_executable(p, exe, err) < 0)
 		return -1;
 	if (process_apply_rlimits(p, err) < 0 || process_apply_oom_score_adj(p, err) < 0)
 		return -1;

@@ -158,25 +158,6 @@ void stage1_main(struct create_ctx *c)
 	_exit(0);
 }
 
-int enter_cwd(const char *cwd, struct ar_err *err)
-{
-	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	_cleanup_close_ int dir = -1;
-	char buf[4096];
-
-	if (root < 0)
-		return ar_error(err, errno, "open `/`");
-	dir = resolve_open(root, cwd, O_PATH | O_DIRECTORY, err);
-	if (dir < 0)
-		return ar_err_prefix(err, "process.cwd `%s`", cwd);
-	if (fchdir(dir) < 0)
-		return ar_error(err, errno, "chdir to process.cwd `%s`", cwd);
-	/* getcwd fails (ENOENT) when the cwd is not reachable from our root. */
-	if (getcwd(buf, sizeof buf) == NULL || buf[0] != '/')
-		return ar_error(err, EPERM, "process.cwd `%s` is outside the container", cwd);
-	return 0;
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -278,7 +259,7 @@ static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **
 		return -1;
 	if (s->process.terminal && init_terminal(c, err) < 0)
 		return -1;
-	if (rootfs_finalize(&ro, err) < 0 || enter_cwd(s->process.cwd, err) < 0)
+	if (rootfs_finalize(&ro, err) < 0 || process_chdir(&s->process, err) < 0)
 		return -1;
 	if (process_find_executable(&s->process, exe, err) < 0)
 		return -1;

@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "resolve.h"
 #include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -353,9 +354,20 @@ int process_find_executable(const struct spec_process *p, char **path, struct ar
 int process_chdir(const struct spec_process *p, struct ar_err *err)
 {
 	const char *cwd = p->cwd ? p->cwd : "/";
+	_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	_cleanup_close_ int dir = -1;
+	char buf[4096];
 
-	if (chdir(cwd) < 0)
-		return ar_error(err, errno, "chdir to cwd `%s` set in config.json", cwd);
+	if (root < 0)
+		return ar_error(err, errno, "open `/`");
+	dir = resolve_open(root, cwd, O_PATH | O_DIRECTORY, err);
+	if (dir < 0)
+		return ar_err_prefix(err, "process.cwd `%s`", cwd);
+	if (fchdir(dir) < 0)
+		return ar_error(err, errno, "chdir to process.cwd `%s`", cwd);
+	/* getcwd fails (ENOENT) when the cwd is not reachable from our root. */
+	if (getcwd(buf, sizeof buf) == NULL || buf[0] != '/')
+		return ar_error(err, EPERM, "process.cwd `%s` is outside the container", cwd);
 	return 0;
 }
 

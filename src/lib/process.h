@@ -26,7 +26,10 @@ int process_apply_identity(const struct spec_process *p, bool in_userns, struct 
  * Errors: "exec `ARG0`: executable file not found in $PATH" (ENOENT),
  * permission problems (EACCES). */
 int process_find_executable(const struct spec_process *p, char **path, struct ar_err *err);
-/* chdir(cwd) after pivot; a cwd that does not exist is an error naming it. */
+/* Enters process.cwd resolved inside the current root (openat2
+ * RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so `/proc/self/fd/N` can never
+ * lead to a host directory (CVE-2024-21626); getcwd confirms the result is
+ * reachable from the root. A missing cwd is an error naming it. */
 int process_chdir(const struct spec_process *p, struct ar_err *err);
 /* Marks every fd >= first_fd close-on-exec except those in keep[] (close_range
  * with CLOSE_RANGE_CLOEXEC, /proc/self/fd walk as fallback). */

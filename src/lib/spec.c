@@ -439,7 +439,8 @@ int spec_parse_process(const char *json, size_t len, const char *what,
 	return 0;
 }
 
-int spec_load_bundle(const char *bundle_dir, struct spec **out, struct ar_err *err)
+int spec_load_bundle(const char *bundle_dir, struct spec **out, char **text_out,
+		     size_t *len_out, struct ar_err *err)
 {
 	_cleanup_close_ int dfd = open(bundle_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	_cleanup_free_ char *text = NULL;
@@ -452,7 +453,13 @@ int spec_load_bundle(const char *bundle_dir, struct spec **out, struct ar_err *e
 		return ar_error(err, err->errnum, "%s `%s/config.json`", opening ? "open" : "read",
 				bundle_dir);
 	}
-	return spec_parse(text, len, "config.json", out, err);
+	if (spec_parse(text, len, "config.json", out, err) < 0)
+		return -1;
+	if (text_out) {
+		*text_out = steal_ptr(&text);
+		*len_out = len;
+	}
+	return 0;
 }
 
 /* ---- freeing ---- */

@@ -169,7 +169,10 @@ int spec_parse(const char *json, size_t len, const char *what, struct spec **out
 /* Parses a process object alone (`exec --process FILE`). */
 int spec_parse_process(const char *json, size_t len, const char *what,
 		       struct spec_process *out, struct ar_err *err);
-int spec_load_bundle(const char *bundle_dir, struct spec **out, struct ar_err *err);
+/* Reads and parses BUNDLE/config.json; with text_out, also hands back the
+ * text as read (create keeps a copy of it in the state dir). */
+int spec_load_bundle(const char *bundle_dir, struct spec **out, char **text_out,
+		     size_t *len_out, struct ar_err *err);
 void spec_free(struct spec *s);
 void spec_process_free(struct spec_process *p);
 

@@ -20,9 +20,5 @@ int terminal_connect_socket(const char *path, int *fd, struct ar_err *err);
 /* Sends/receives one fd with SCM_RIGHTS; `name` travels as the payload. */
 int terminal_send_fd(int sock, int fd, const char *name, struct ar_err *err);
 int terminal_recv_fd(int sock, int *fd, struct ar_err *err);
-/* Relays between (in_fd -> master) and (master -> out_fd) until the master
- * hangs up; puts in_fd in raw mode while relaying when it is a tty. Used by
- * `run` in the foreground with a terminal and no console socket. */
-int terminal_relay(int master, int in_fd, int out_fd, struct ar_err *err);
 
 #endif

@@ -475,6 +475,27 @@ static void find_executable_default_path(void)
 	CHECK(stat(found, &st) == 0 && S_ISREG(st.st_mode));
 }
 
+/* CVE-2024-21626: a cwd through an open directory fd (a magic link) is
+ * refused, even though the fd's directory exists. */
+static const char *chdir_refuses_magic_link(void)
+{
+	struct ar_err err = { 0 };
+	char path[64];
+	int fd = open("/tmp", O_RDONLY | O_DIRECTORY);	/* deliberately inheritable */
+	struct spec_process leak = { .cwd = path };
+	int r;
+
+	if (fd < 0)
+		return child_fail("open /tmp: %s", strerror(errno));
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	r = process_chdir(&leak, &err);
+	close(fd);
+	if (r == 0)
+		return child_fail("chdir through `%s` succeeded", path);
+	ar_err_clear(&err);
+	return NULL;
+}
+
 static const char *child_chdir(void *arg)
 {
 	struct spec_process ok = { .cwd = "/proc/self" }, bad = { .cwd = "/nonexistent/cwd" };
@@ -487,11 +508,10 @@ static const char *child_chdir(void *arg)
 		return child_fail("cwd is not under /proc");
 	if (process_chdir(&bad, &err) == 0)
 		return child_fail("chdir to a missing dir succeeded");
-	if (strcmp(err.msg, "chdir to cwd `/nonexistent/cwd` set in config.json: "
-		   "No such file or directory") != 0 || err.errnum != ENOENT)
+	if (strstr(err.msg, "process.cwd `/nonexistent/cwd`") == NULL || err.errnum != ENOENT)
 		return child_fail("bad error `%s`", err.msg);
 	ar_err_clear(&err);
-	return NULL;
+	return chdir_refuses_magic_link();
 }
 
 static void chdir_cwd(void)

@@ -595,10 +595,12 @@ static void load_bundle_reads_config(void)
 	_cleanup_free_ char *json = spec_default_json(false);
 	struct ar_err err = { 0 };
 	struct spec *s = NULL;
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
 	int fd, r;
 
 	CHECK(mkdtemp(dir) != NULL);
-	r = spec_load_bundle(dir, &s, &err);
+	r = spec_load_bundle(dir, &s, NULL, NULL, &err);
 	CHECK(r < 0 && err.errnum == ENOENT);
 	_cleanup_free_ char *want = xasprintf("open `%s/config.json`: ", dir);
 	CHECK_CONTAINS(err.msg, want);
@@ -607,13 +609,14 @@ static void load_bundle_reads_config(void)
 	CHECK(fd >= 0);
 	r = write_file_at(fd, "config.json", json, strlen(json), O_CREAT | O_TRUNC, 0644, &err);
 	if (r == 0)
-		r = spec_load_bundle(dir, &s, &err);
+		r = spec_load_bundle(dir, &s, &text, &len, &err);
 	unlinkat(fd, "config.json", 0);
 	close(fd);
 	rmdir(dir);
 	CHECK(r == 0 && s != NULL);
 	CHECK_STR(s->hostname, "argon");
 	spec_free(s);
+	CHECK(text != NULL && len == strlen(json) && memcmp(text, json, len) == 0);
 }
 
 static void name_tables(void)
