@@ -48,14 +48,13 @@ static void add_default_devices(const struct spec *s, struct resources *res)
 	}
 }
 
-int job_from_spec(const struct spec *s, const char *id, struct cgroup **cg,
-		  struct resources *res, struct ar_err *err)
+int job_from_spec(struct spec *s, const char *id, struct cgroup **cg, struct resources *res,
+		  struct ar_err *err)
 {
-	const char *json = s->linux.resources_json;
-
-	memset(res, 0, sizeof *res);
-	if (json && resources_parse(json, strlen(json), "config.json", res, err) < 0)
-		return -1;
+	/* Take over what spec_parse already parsed. */
+	*res = s->linux.resources;
+	memset(&s->linux.resources, 0, sizeof s->linux.resources);
+	s->linux.has_resources = false;
 	add_default_devices(s, res);
 	if (cgroup_open(s->linux.cgroups_path, id, cg, err) < 0) {
 		resources_free(res);

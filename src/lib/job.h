@@ -11,11 +11,12 @@
 #include "spec.h"
 #include "state.h"
 
-/* Parses linux.resources and resolves linux.cgroupsPath. The device rules in
- * *res are the effective ones: the config's, then allow rules for the device
- * nodes argon creates (runc's order: those always stay usable). */
-int job_from_spec(const struct spec *s, const char *id, struct cgroup **cg,
-		  struct resources *res, struct ar_err *err);
+/* Takes over the spec's parsed linux.resources and resolves
+ * linux.cgroupsPath. The device rules in *res are the effective ones: the
+ * config's, then allow rules for the device nodes argon creates (runc's
+ * order: those always stay usable). */
+int job_from_spec(struct spec *s, const char *id, struct cgroup **cg, struct resources *res,
+		  struct ar_err *err);
 /* Creates the cgroup and applies the limits; on failure nothing is left. */
 int job_create(struct cgroup *cg, const struct resources *res, struct ar_err *err);
 /* The cgroup recorded in state.json (*cg = NULL for none). */

@@ -518,10 +518,23 @@ static bool asks_for_limit(const struct resources *r)
 	return any || r->n_hugepages > 0 || r->n_unified > 0;
 }
 
+int resources_from_object(struct json_object *top, const char *what, struct resources *out,
+			  struct ar_err *err)
+{
+	struct pctx c = { .what = what, .err = err };
+
+	memset(out, 0, sizeof *out);
+	if (parse_sections(&c, top, out) < 0) {
+		resources_free(out);
+		return -1;
+	}
+	out->any_limit = asks_for_limit(out);
+	return 0;
+}
+
 int resources_parse(const char *json, size_t len, const char *what, struct resources *out,
 		    struct ar_err *err)
 {
-	struct pctx c = { .what = what, .err = err };
 	json_object *top;
 	int r;
 
@@ -529,14 +542,9 @@ int resources_parse(const char *json, size_t len, const char *what, struct resou
 	top = spj_parse_json(json, len, what, err);
 	if (top == NULL)
 		return -1;
-	r = parse_sections(&c, top, out);
+	r = resources_from_object(top, what, out, err);
 	json_object_put(top);
-	if (r < 0) {
-		resources_free(out);
-		return -1;
-	}
-	out->any_limit = asks_for_limit(out);
-	return 0;
+	return r;
 }
 
 void resources_free(struct resources *r)

@@ -1,7 +1,7 @@
 /* argon — linux.resources of config.json as typed data: the job object's
  * limits (CPU rate and weight, affinity, memory, process count, IO) that the
- * cgroup backends apply. Parsed from the JSON text spec_parse keeps in
- * spec_linux.resources_json (also from `update -r FILE`).
+ * cgroup backends apply. spec_parse parses it once into spec_linux.resources;
+ * `update` parses flags or `-r FILE` with resources_parse.
  */
 #ifndef ARGON_RESOURCES_H
 #define ARGON_RESOURCES_H
@@ -90,6 +90,10 @@ enum { RES_THROTTLE_READ_BPS, RES_THROTTLE_WRITE_BPS, RES_THROTTLE_READ_IOPS,
  * the input in messages ("config.json: linux.resources.memory.limit: ..."). */
 int resources_parse(const char *json, size_t len, const char *what, struct resources *out,
 		    struct ar_err *err);
+/* The same from an already parsed linux.resources object (config.json). */
+struct json_object;
+int resources_from_object(struct json_object *obj, const char *what, struct resources *out,
+			  struct ar_err *err);
 void resources_free(struct resources *r);
 
 /* runc's conversions, shared by both backends and tested on their own. */

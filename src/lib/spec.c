@@ -502,7 +502,7 @@ static void free_linux(struct spec_linux *l)
 	strv_free(l->readonly_paths);
 	free_kv(l->sysctl, l->n_sysctl);
 	free(l->mount_label);
-	free(l->resources_json);
+	resources_free(&l->resources);
 	free(l->seccomp_json);
 	free(l->personality_json);
 	free(l->intel_rdt_json);

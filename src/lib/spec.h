@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "resources.h"
 
 /* gnu11 predefines the legacy macro `linux` (1); the config's `linux` object
  * needs the name. Code tests __linux__ instead. */
@@ -138,9 +139,10 @@ struct spec_linux {
 	unsigned long rootfs_propagation; /* 0 = default (rslave) */
 	char *mount_label;
 	struct spec_time_offset time_monotonic, time_boottime;
-	/* linux.resources (validated by resources_parse, applied by the job
-	 * object) and linux.seccomp (for the security work), as JSON text. */
-	char *resources_json;
+	/* linux.resources, parsed once (the job object takes it over). */
+	bool has_resources;
+	struct resources resources;
+	/* linux.seccomp, as JSON text for the security work. */
 	char *seccomp_json;
 	char *personality_json;
 	char *intel_rdt_json;

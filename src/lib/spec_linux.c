@@ -164,20 +164,14 @@ static int parse_time_offsets(const struct pctx *c, json_object *o, struct spec_
 	return 0;
 }
 
-/* linux.resources: validated here with the typed parser (so a bad limit
- * fails before anything is created) and kept as text for the job object,
- * which parses it again into the form the cgroup backends apply. */
+/* linux.resources: parsed here with the typed parser, so a bad limit fails
+ * before anything is created, and kept for the job object. */
 static int parse_resources(const struct pctx *c, json_object *o, struct spec_linux *l)
 {
-	struct resources r;
-
-	if (spj_want(c, o, json_type_object, "linux.resources") < 0)
+	if (spj_want(c, o, json_type_object, "linux.resources") < 0 ||
+	    resources_from_object(o, c->what, &l->resources, c->err) < 0)
 		return -1;
-	l->resources_json = xstrdup(json_object_to_json_string_ext(
-		o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	if (resources_parse(l->resources_json, strlen(l->resources_json), c->what, &r, c->err) < 0)
-		return -1;
-	resources_free(&r);
+	l->has_resources = true;
 	return 0;
 }
 

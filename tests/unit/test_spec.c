@@ -119,7 +119,7 @@ static void default_spec_parses_back(void)
 	CHECK(!s->linux.ns[NS_TIME].enabled);
 	CHECK(strv_len(s->linux.masked_paths) == 11);
 	CHECK(strv_len(s->linux.readonly_paths) == 5);
-	CHECK(s->linux.resources_json != NULL);
+	CHECK(s->linux.has_resources);
 	spec_free(s);
 }
 
@@ -140,7 +140,7 @@ static void default_rootless_spec_parses_back(void)
 	CHECK(s->mounts[5].bind && s->mounts[5].recursive);
 	CHECK((s->mounts[5].flags & MS_RDONLY) != 0);
 	CHECK_STR(s->mounts[2].data, "newinstance,ptmxmode=0666,mode=0620");
-	CHECK(s->linux.resources_json == NULL);
+	CHECK(!s->linux.has_resources);
 	spec_free(s);
 }
 
@@ -430,11 +430,12 @@ static void resources_limits_are_kept(void)
 			      "\"access\":\"rwm\"}],\"memory\":{\"limit\":1048576}}}");
 
 	CHECK(s != NULL);
-	CHECK_CONTAINS(s->linux.resources_json, "\"limit\":1048576");
+	CHECK(s->linux.resources.memory.limit.set && s->linux.resources.memory.limit.v == 1048576);
 	spec_free(s);
 	s = good("", "\"linux\":{\"resources\":{\"unified\":{\"memory.max\":\"max\"}}}");
 	CHECK(s != NULL);
-	CHECK_CONTAINS(s->linux.resources_json, "memory.max");
+	CHECK(s->linux.resources.n_unified == 1);
+	CHECK_STR(s->linux.resources.unified[0].key, "memory.max");
 	spec_free(s);
 }
 
