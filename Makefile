@@ -1,9 +1,10 @@
-# argon build. `make` builds build/argon-runtime; `make SAN=1 BUILD=build-asan`
+# argon build. `make` builds build/argon (the engine CLI) and build/argon-runtime;
+# `make SAN=1 BUILD=build-asan`
 # builds the same with ASan+UBSan; `make test` runs the whole suite.
 CC       ?= gcc
 BUILD    ?= build
 SAN      ?= 0
-PKGS     := json-c
+PKGS     := json-c libarchive sqlite3
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
@@ -23,10 +24,12 @@ LIB_SRC  := $(wildcard src/lib/*.c)
 LIB_OBJ  := $(LIB_SRC:src/lib/%.c=$(BUILD)/obj/lib/%.o)
 RT_SRC   := $(wildcard src/runtime/*.c)
 RT_OBJ   := $(RT_SRC:src/runtime/%.c=$(BUILD)/obj/runtime/%.o)
+CLI_SRC  := $(wildcard src/cli/*.c)
+CLI_OBJ  := $(CLI_SRC:src/cli/%.c=$(BUILD)/obj/cli/%.o)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
-all: $(BUILD)/argon-runtime $(BUILD)/argon-testinit $(UNIT_BIN)
+all: $(BUILD)/argon $(BUILD)/argon-runtime $(BUILD)/argon-testinit $(UNIT_BIN)
 
 $(BUILD)/obj/lib/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(@D)
@@ -36,11 +39,18 @@ $(BUILD)/obj/runtime/%.o: src/runtime/%.c $(wildcard src/lib/*.h src/runtime/*.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Isrc/runtime -c -o $@ $<
 
+$(BUILD)/obj/cli/%.o: src/cli/%.c $(wildcard src/lib/*.h src/cli/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Isrc/cli -c -o $@ $<
+
 $(BUILD)/libargon.a: $(LIB_OBJ)
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/argon-runtime: $(RT_OBJ) $(BUILD)/libargon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/argon: $(CLI_OBJ) $(BUILD)/libargon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The container payload of the tests: static, no libc from the rootfs needed.
@@ -64,10 +74,12 @@ clean:
 .PHONY: all deps test clean
 
 # libFuzzer targets for the untrusted parsers (clang).
-fuzz: build-fuzz/fuzz_spec
-build-fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c $(LIB_SRC)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard src/lib/*.h)
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -Isrc/lib $(shell pkg-config --cflags json-c) \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -Isrc/lib \
+	  $(shell pkg-config --cflags $(PKGS)) \
 	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
 .PHONY: fuzz
 
@@ -75,5 +87,5 @@ build-fuzz/fuzz_spec: tests/fuzz/fuzz_spec.c $(LIB_SRC)
 lint:
 	cppcheck --quiet --enable=warning,performance,portability --std=c11 \
 	  --error-exitcode=1 -D_GNU_SOURCE -D__linux__ --suppress=missingIncludeSystem \
-	  --inline-suppr -Isrc/lib -Isrc/runtime src/
+	  --inline-suppr -Isrc/lib -Isrc/runtime -Isrc/cli src/
 .PHONY: lint

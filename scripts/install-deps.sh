@@ -2,10 +2,11 @@
 # Installs what argon needs to build and test on a fresh Debian 12 machine.
 # Idempotent: packages already present are not fetched again.
 set -eu
-BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev"
-TEST_PKGS="bats busybox-static iproute2 util-linux procps cppcheck python3 clang libclang-rt-14-dev"
+BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev libarchive-dev libsqlite3-dev"
+RUN_PKGS="e2fsprogs"
+TEST_PKGS="bats busybox-static zstd iproute2 util-linux procps cppcheck python3 clang libclang-rt-14-dev"
 missing=""
-for p in $BUILD_PKGS $TEST_PKGS; do
+for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done

@@ -37,6 +37,18 @@ int ar_error(struct ar_err *err, int errnum, const char *fmt, ...)
 	return -1;
 }
 
+int ar_fail(struct ar_err *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ar_verror(err, 0, fmt, ap);
+	va_end(ap);
+	if (err)
+		err->errnum = errnum;
+	return -1;
+}
+
 int ar_err_prefix(struct ar_err *err, const char *fmt, ...)
 {
 	char *ctx = NULL, *msg = NULL;

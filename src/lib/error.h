@@ -24,6 +24,12 @@ int ar_error(struct ar_err *err, int errnum, const char *fmt, ...)
 int ar_verror(struct ar_err *err, int errnum, const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* As ar_error, but the message is complete without strerror: for causes
+ * that are not a failed syscall ("no such image: `x`") yet carry an errno
+ * (ENOENT) for callers to test. */
+int ar_fail(struct ar_err *err, int errnum, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* Adds "<fmt>: " in front of an existing message; returns -1. */
 int ar_err_prefix(struct ar_err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -244,6 +244,7 @@ static int rm_rf_dirfd(int dfd, struct ar_err *err)
 
 int rm_rf_at(int dirfd, const char *name, struct ar_err *err)
 {
+	struct stat sub, parent;
 	int fd;
 
 	if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
@@ -253,6 +254,13 @@ int rm_rf_at(int dirfd, const char *name, struct ar_err *err)
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : ar_error(err, errno, "open `%s`", name);
+	/* Never descend into another file system: a mount left below (an
+	 * overlay root, a bind) would have its contents deleted. */
+	if (fstat(fd, &sub) < 0 || fstatat(fd, "..", &parent, 0) < 0 ||
+	    sub.st_dev != parent.st_dev) {
+		close(fd);
+		return ar_error(err, EBUSY, "remove `%s`: a file system is mounted there", name);
+	}
 	if (rm_rf_dirfd(fd, err) < 0)
 		return -1;
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
@@ -295,4 +303,62 @@ uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void strv_push(char ***v, char *s)
+{
+	size_t n = *v ? strv_len(*v) : 0;
+
+	*v = xrealloc(*v, (n + 2) * sizeof **v);
+	(*v)[n] = s;
+	(*v)[n + 1] = NULL;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void strv_sort(char **v, size_t n)
+{
+	qsort(v, n, sizeof *v, compare_names);
+}
+
+/* The entry names of a directory, sorted bytewise, NULL-terminated; NULL
+ * with errno on failure. */
+char **dir_sorted_names(int dfd)
+{
+	int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	size_t n = 0, cap = 16;
+	struct dirent *de;
+	char **v;
+	DIR *d;
+	int e;
+
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		e = errno;
+		if (fd >= 0)
+			close(fd);
+		errno = e;
+		return NULL;
+	}
+	v = xcalloc(cap, sizeof *v);
+	while ((errno = 0, de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n + 2 > cap) {
+			v = xrealloc(v, (cap *= 2) * sizeof *v);
+			memset(v + n, 0, (cap - n) * sizeof *v);
+		}
+		v[n++] = xstrdup(de->d_name);
+	}
+	e = errno;
+	closedir(d);
+	if (e) {
+		strv_free(v);
+		errno = e;
+		return NULL;
+	}
+	qsort(v, n, sizeof *v, compare_names);
+	return v;
 }

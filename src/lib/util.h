@@ -36,6 +36,10 @@ static inline void *steal_ptr(void *pp)
 
 void strv_free(char **v);
 size_t strv_len(char *const *v);
+/* Appends s (owned from now on) to a NULL-terminated list (*v may be NULL). */
+void strv_push(char ***v, char *s);
+/* Sorts the first n strings bytewise. */
+void strv_sort(char **v, size_t n);
 
 /* Aborts on allocation failure: argon treats OOM as fatal, like crun. */
 void *xmalloc(size_t n);
@@ -53,6 +57,10 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 			 mode_t mode, struct ar_err *err);
 int write_all(int fd, const void *buf, size_t len);
 ssize_t read_all(int fd, void *buf, size_t len);
+
+/* The entry names of a directory (no "." and ".."), sorted bytewise,
+ * NULL-terminated; NULL with errno on failure. */
+char **dir_sorted_names(int dfd);
 
 /* Removes a directory tree below dirfd without following symlinks. */
 int rm_rf_at(int dirfd, const char *name, struct ar_err *err);

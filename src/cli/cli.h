@@ -1,0 +1,64 @@
+/* argon — the engine's command line: docker's names, flags and output
+ * shapes over libargon. Each command is a function in a cmd_*.c file. */
+#ifndef ARGON_CLI_CLI_H
+#define ARGON_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "error.h"
+#include "store.h"
+
+#define ARGON_VERSION "0.1.0"
+#define ARGON_DEFAULT_ROOT "/var/lib/argon"
+
+/* docker's exit statuses: 125 the engine could not do it (bad flags too). */
+#define EXIT_ENGINE 125
+
+struct cli {
+	const char *root;	/* --root */
+	bool debug;
+	struct store *store;	/* opened by cli_store() on first use */
+};
+
+/* A command returns its exit status, or -1 with *err filled (main prints
+ * "argon: <message>", exit 1), or CLI_USAGE (main prints the message and
+ * exits 125, as docker does for a flag error). */
+#define CLI_USAGE (-2)
+typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv, struct ar_err *err);
+
+/* Opens the store (and cleans what crashed commands left) once. */
+struct store *cli_store(struct cli *cli, struct ar_err *err);
+
+/* Sets a usage message ("`argon images` accepts no arguments") and
+ * returns CLI_USAGE. */
+int cli_usage(struct ar_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Output helpers (output.c). */
+char *human_size(uint64_t bytes);		/* docker's: "4.26MB" (1000-based) */
+char *human_ago(int64_t unix_seconds);		/* "3 minutes ago" */
+char *rfc3339(int64_t unix_seconds);		/* "2026-11-21T10:00:00Z" */
+char *short_id(const char *id);			/* 12 hex, "sha256:" dropped */
+/* A table: fixed columns padded like docker's tabwriter (3 spaces). */
+struct table;
+struct table *table_new(size_t ncols, ...);	/* column headers */
+void table_row(struct table *t, ...);		/* ncols strings (copied) */
+void table_print(struct table *t, FILE *f);	/* prints and frees */
+/* `--format` values: "table" (default) or "json" (one object per line). */
+int cli_format(const char *s, bool *json, struct ar_err *err);
+
+int cmd_import(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_images(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_rmi(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_tag(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_image(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_prep(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_volume(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_sandbox(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_diff(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_commit(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_export(struct cli *cli, int argc, char **argv, struct ar_err *err);
+
+#endif

@@ -1,0 +1,298 @@
+/* argon — containers' storage from the command line: `argon sandbox
+ * create|rm|ls|mount|umount|path` (what `argon create` will build on: a
+ * mounted root and an OCI bundle that argon-runtime runs), and docker's
+ * diff, commit and export. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "storage.h"
+#include "util.h"
+
+struct create_args {
+	struct storage_create_opts o;
+	struct mount_req *mounts;
+	char **env, **entrypoint;
+};
+
+static void create_args_free(struct create_args *a)
+{
+	for (size_t i = 0; i < a->o.n_mounts; i++)
+		mount_req_free(&a->mounts[i]);
+	free(a->mounts);
+	strv_free(a->env);
+	strv_free(a->entrypoint);
+}
+
+static int add_mount(struct create_args *a, int kind, const char *val, struct ar_err *err)
+{
+	struct mount_req m = { 0 };
+	int r = kind == 'v' ? mountspec_parse_volume(val, &m, err) :
+		kind == 'M' ? mountspec_parse_mount(val, &m, err) : mountspec_parse_tmpfs(val, &m, err);
+
+	if (r < 0)
+		return CLI_USAGE;
+	a->mounts = xrealloc(a->mounts, (a->o.n_mounts + 1) * sizeof *a->mounts);
+	a->mounts[a->o.n_mounts++] = m;
+	return 0;
+}
+
+/* -e K=V, or -e K taking K from our environment (docker's rule). */
+static void add_env(struct create_args *a, const char *val)
+{
+	const char *v;
+
+	if (strchr(val, '='))
+		strv_push(&a->env, xstrdup(val));
+	else if ((v = getenv(val)) != NULL)
+		strv_push(&a->env, xasprintf("%s=%s", val, v));
+}
+
+static int parse_create(int argc, char **argv, struct create_args *a, struct ar_err *err)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' }, { "storage-size", required_argument, NULL, 'S' },
+		{ "volume", required_argument, NULL, 'v' }, { "mount", required_argument, NULL, 'M' },
+		{ "tmpfs", required_argument, NULL, 'T' }, { "read-only", no_argument, NULL, 'R' },
+		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
+		{ "user", required_argument, NULL, 'u' }, { "entrypoint", required_argument, NULL, 'E' },
+		{ "hostname", required_argument, NULL, 'h' }, { "tty", no_argument, NULL, 't' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+v:e:w:u:h:t", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n': a->o.name = optarg; break;
+		case 'S':
+			if (parse_size(optarg, &a->o.storage_size, err) < 0)
+				return CLI_USAGE;
+			break;
+		case 'v': case 'M': case 'T':
+			if (add_mount(a, c, optarg, err) < 0)
+				return CLI_USAGE;
+			break;
+		case 'R': a->o.bundle.readonly_root = true; break;
+		case 'e': add_env(a, optarg); break;
+		case 'w': a->o.bundle.cwd = optarg; break;
+		case 'u': a->o.bundle.user = optarg; break;
+		case 'E': strv_push(&a->entrypoint, xstrdup(optarg)); break;
+		case 'h': a->o.bundle.hostname = optarg; break;
+		case 't': a->o.bundle.terminal = true; break;
+		default: return cli_usage(err, "usage: argon sandbox create [OPTIONS] IMAGE [CMD...]");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage(err, "usage: argon sandbox create [OPTIONS] IMAGE [CMD...]");
+	a->o.image = argv[optind];
+	a->o.mounts = a->mounts;
+	a->o.bundle.env = a->env;
+	a->o.bundle.entrypoint = a->entrypoint;
+	a->o.bundle.args = optind + 1 < argc ? argv + optind + 1 : NULL;
+	return 0;
+}
+
+static int sandbox_create_cmd(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	struct create_args a = { 0 };
+	struct container_info c = { 0 };
+	struct store *s;
+	int r = parse_create(argc, argv, &a, err);
+
+	if (r == 0 && ((s = cli_store(cli, err)) == NULL ||
+		       storage_container_create(s, &a.o, &c, err) < 0))
+		r = -1;
+	if (r == 0)
+		printf("%s\n", c.id);
+	container_info_free(&c);
+	create_args_free(&a);
+	return r;
+}
+
+/* Runs `fn` on each container named on the command line. */
+static int each_container(struct cli *cli, int argc, char **argv, int first,
+			  int (*fn)(struct store *, const char *, void *, struct ar_err *),
+			  void *data, struct ar_err *err)
+{
+	struct store *s = cli_store(cli, err);
+	int failed = 0;
+
+	if (s == NULL)
+		return -1;
+	for (int i = first; i < argc; i++) {
+		struct ar_err one = { 0 };
+		if (fn(s, argv[i], data, &one) < 0) {
+			fprintf(stderr, "argon: %s\n", one.msg);
+			failed = 1;
+		}
+		ar_err_clear(&one);
+	}
+	return failed;
+}
+
+static int rm_one(struct store *s, const char *ref, void *data, struct ar_err *err)
+{
+	if (storage_container_remove(s, ref, *(bool *)data, err) < 0)
+		return -1;
+	printf("%s\n", ref);
+	return 0;
+}
+
+static int mount_one(struct store *s, const char *ref, void *data, struct ar_err *err)
+{
+	struct container_info c;
+	int r;
+
+	if (store_container_find(s, ref, &c, err) < 0)
+		return -1;
+	r = *(bool *)data ? storage_container_mount(s, &c, err) : sandbox_unmount(c.dir, err);
+	if (r == 0 && *(bool *)data)
+		printf("%s/rootfs\n", c.dir);
+	container_info_free(&c);
+	return r;
+}
+
+static int path_one(struct store *s, const char *ref, void *data, struct ar_err *err)
+{
+	struct container_info c;
+
+	if (store_container_find(s, ref, &c, err) < 0)
+		return -1;
+	printf("%s\n", c.dir);
+	container_info_free(&c);
+	return 0;
+}
+
+static int sandbox_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	static const struct option opts[] = { { "volumes", no_argument, NULL, 'v' }, { 0 } };
+	bool volumes = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+		if (c != 'v')
+			return cli_usage(err, "usage: argon sandbox rm [-v] CONTAINER...");
+		volumes = true;
+	}
+	if (optind >= argc)
+		return cli_usage(err, "usage: argon sandbox rm [-v] CONTAINER...");
+	return each_container(cli, argc, argv, optind, rm_one, &volumes, err);
+}
+
+static int ls_row(const struct container_info *c, void *data)
+{
+	_cleanup_free_ char *id = short_id(c->id), *img = short_id(c->image_id);
+	_cleanup_free_ char *cap = c->storage_size ? human_size(c->storage_size) : xstrdup("-");
+
+	table_row(data, id, c->name, img, cap, sandbox_is_mounted(c->dir) ? "yes" : "no", c->dir);
+	return 0;
+}
+
+static int sandbox_ls(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	struct store *s;
+	struct table *t;
+	int r;
+
+	if (argc != 1)
+		return cli_usage(err, "`argon sandbox ls` accepts no arguments");
+	if ((s = cli_store(cli, err)) == NULL)
+		return -1;
+	t = table_new(6, "CONTAINER ID", "NAME", "IMAGE", "STORAGE", "MOUNTED", "BUNDLE");
+	r = store_container_list(s, ls_row, t, err);
+	table_print(t, stdout);
+	return r;
+}
+
+int cmd_sandbox(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	bool on = true, off = false;
+
+	if (argc < 2)
+		return cli_usage(err, "usage: argon sandbox create|rm|ls|mount|umount|path ...");
+	optind = 0;
+	if (strcmp(argv[1], "create") == 0)
+		return sandbox_create_cmd(cli, argc - 1, argv + 1, err);
+	if (strcmp(argv[1], "rm") == 0)
+		return sandbox_rm(cli, argc - 1, argv + 1, err);
+	if (strcmp(argv[1], "ls") == 0)
+		return sandbox_ls(cli, argc - 1, argv + 1, err);
+	if (argc < 3)
+		return cli_usage(err, "usage: argon sandbox %s CONTAINER...", argv[1]);
+	if (strcmp(argv[1], "mount") == 0)
+		return each_container(cli, argc, argv, 2, mount_one, &on, err);
+	if (strcmp(argv[1], "umount") == 0)
+		return each_container(cli, argc, argv, 2, mount_one, &off, err);
+	if (strcmp(argv[1], "path") == 0)
+		return each_container(cli, argc, argv, 2, path_one, NULL, err);
+	return cli_usage(err, "unknown sandbox command `%s`", argv[1]);
+}
+
+/* ------------------------------------------------------------ diff, commit, export */
+
+static int print_change(char kind, const char *path, void *data)
+{
+	printf("%c %s\n", kind, path);
+	return 0;
+}
+
+int cmd_diff(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	struct store *s;
+
+	if (argc != 2)
+		return cli_usage(err, "usage: argon diff CONTAINER");
+	if ((s = cli_store(cli, err)) == NULL)
+		return -1;
+	return storage_diff(s, argv[1], print_change, NULL, err) < 0 ? -1 : 0;
+}
+
+int cmd_commit(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	_cleanup_free_ char *id = NULL, *norm = NULL;
+	struct store *s;
+
+	if (argc != 2 && argc != 3)
+		return cli_usage(err, "usage: argon commit CONTAINER [IMAGE[:TAG]]");
+	if (argc == 3 && image_ref_normalize(argv[2], &norm, err) < 0)
+		return CLI_USAGE;
+	if ((s = cli_store(cli, err)) == NULL ||
+	    storage_commit(s, argv[1], argc == 3 ? argv[2] : NULL, &id, err) < 0)
+		return -1;
+	printf("%s\n", id);
+	return 0;
+}
+
+int cmd_export(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	static const struct option opts[] = { { "output", required_argument, NULL, 'o' }, { 0 } };
+	const char *out = NULL;
+	_cleanup_close_ int fd = -1;
+	struct store *s;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+o:", opts, NULL)) != -1) {
+		if (c != 'o')
+			return cli_usage(err, "usage: argon export [-o FILE] CONTAINER");
+		out = optarg;
+	}
+	if (argc - optind != 1)
+		return cli_usage(err, "usage: argon export [-o FILE] CONTAINER");
+	if (out == NULL && isatty(STDOUT_FILENO))
+		return cli_usage(err, "cowardly refusing to write a tar to a terminal: use -o "
+				 "FILE or redirect the output");
+	if (out && (fd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+		return ar_error(err, errno, "open `%s`", out);
+	if ((s = cli_store(cli, err)) == NULL)
+		return -1;
+	if (storage_export(s, argv[optind], out ? fd : STDOUT_FILENO, err) < 0) {
+		if (out)
+			unlink(out);	/* no half tar left behind */
+		return -1;
+	}
+	return 0;
+}

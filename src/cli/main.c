@@ -1,0 +1,131 @@
+/* argon — entry point: global flags, the command table, the one place
+ * that prints an error. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const struct {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *help;
+} commands[] = {
+	{ "import", cmd_import, "import an OCI image layout or docker save archive" },
+	{ "images", cmd_images, "list images" },
+	{ "image", cmd_image, "manage images (ls, rm, inspect, tag, import)" },
+	{ "rmi", cmd_rmi, "remove images" },
+	{ "tag", cmd_tag, "name an image" },
+	{ "prep", cmd_prep, "make a base image from this host's own files" },
+	{ "volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)" },
+	{ "sandbox", cmd_sandbox, "make a container's root file system and bundle (create, rm, ls, mount, umount)" },
+	{ "diff", cmd_diff, "list what a container changed" },
+	{ "commit", cmd_commit, "make an image of a container's changes" },
+	{ "export", cmd_export, "write a container's file system as a tar" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: argon [--root DIR] [--debug] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+}
+
+struct store *cli_store(struct cli *cli, struct ar_err *err)
+{
+	if (cli->store)
+		return cli->store;
+	if (store_open(cli->root, &cli->store, err) < 0)
+		return NULL;
+	/* What a killed command left (a half-made layer, a removal cut
+	 * short) is cleaned by the next one. */
+	if (store_reconcile(cli->store, err) < 0) {
+		store_close(cli->store);
+		cli->store = NULL;
+		return NULL;
+	}
+	return cli->store;
+}
+
+int cli_usage(struct ar_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	ar_verror(err, 0, fmt, ap);
+	va_end(ap);
+	return CLI_USAGE;
+}
+
+static int parse_globals(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, 'r' },
+		{ "debug", no_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+hvD", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': cli->root = optarg; break;
+		case 'D': cli->debug = true; break;
+		case 'v': printf("argon version %s\n", ARGON_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); exit(EXIT_ENGINE);
+		}
+	}
+	return optind;
+}
+
+/* Removing a hostile layer's deep tree holds one fd per level: take the
+ * hard limit, as Go programs (docker, podman) do at startup. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { .root = getenv("ARGON_ROOT") };
+	struct ar_err err = { 0 };
+	int first, r = -1;
+
+	if (cli.root == NULL || cli.root[0] == '\0')
+		cli.root = ARGON_DEFAULT_ROOT;
+	raise_nofile();
+	first = parse_globals(&cli, argc, argv);
+	if (first >= argc) {
+		usage(stderr);
+		return EXIT_ENGINE;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+		if (strcmp(argv[first], commands[i].name) == 0) {
+			optind = 0;
+			r = commands[i].fn(&cli, argc - first, argv + first, &err);
+			goto done;
+		}
+	}
+	fprintf(stderr, "argon: unknown command `%s`\n", argv[first]);
+	usage(stderr);
+	return EXIT_ENGINE;
+done:
+	store_close(cli.store);
+	if (r == CLI_USAGE || r == -1) {
+		fprintf(stderr, "argon: %s\n", err.msg ? err.msg : "unknown error");
+		ar_err_clear(&err);
+		return r == CLI_USAGE ? EXIT_ENGINE : 1;
+	}
+	return r;
+}

@@ -1,0 +1,46 @@
+/* argon — writing the OCI description of a container (the HCS JSON of the
+ * seeds): config.json from the default spec, the image config and the
+ * user's options. */
+#ifndef ARGON_BUNDLE_H
+#define ARGON_BUNDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "imgconfig.h"
+
+/* A mount already resolved to host terms (volume names turned into their
+ * data dirs by the caller). */
+struct bundle_mount {
+	const char *type;	/* "bind" or "tmpfs" */
+	const char *source;	/* host path, or "tmpfs" */
+	const char *target;
+	bool readonly;
+	const char *options;	/* extra comma list or NULL */
+};
+
+struct bundle_opts {
+	const struct image_config *image;
+	char *const *args;		/* command override (NULL: image's); with
+					 * entrypoint as docker combines them */
+	char *const *entrypoint;	/* --entrypoint override, NULL: image's */
+	char *const *env;		/* added/overriding "K=V", NULL-terminated or NULL */
+	const char *cwd;		/* NULL: image's WorkingDir or "/" */
+	const char *user;		/* NULL: image's User; "uid[:gid]" numeric only */
+	const char *hostname;		/* NULL: none set */
+	const char *rootfs;		/* root.path as written, e.g. "rootfs" */
+	bool readonly_root;
+	bool terminal;
+	const struct bundle_mount *mounts;
+	size_t n_mounts;
+};
+
+/* Builds the config.json text. Fails (naming the field) when there is no
+ * command at all or the user is not numeric. Caller frees *out. */
+int bundle_config_json(const struct bundle_opts *o, char **out, struct ar_err *err);
+
+/* bundle_config_json, then writes it atomically as <dirfd>/config.json. */
+int bundle_write(int dirfd, const struct bundle_opts *o, struct ar_err *err);
+
+#endif
