@@ -4,6 +4,7 @@
 # cover every test file (all share ARGON_TEST_BASE and its pids list).
 
 load helpers
+load storage_helpers
 
 # Processes tied to the suite: containers with a rootfs under the base,
 # runtime or hook processes naming it.
@@ -124,4 +125,38 @@ churn() {
 		[ "$d" != "$TMP" ] && [ -e "$d" ] && left+="$d "
 	done
 	[ -z "$left" ] || fail "temp dirs left: $left"
+}
+
+@test "leaks: repeated capped sandbox create/rm leaves no mount, loop device or dir" {
+	local i sb before after
+	AROOT="$TMP/argon"
+	"$MKIMAGE" oci "$TMP/img" --layer "$ARGON_PRISTINE/rootfs" --name churn:1 >/dev/null 3>&- 4>&- ||
+		fail "mkimage failed"
+	argon import -q "$TMP/img" >/dev/null || fail "import failed"
+	before=$(grep -c . /proc/self/mountinfo)
+	for ((i = 0; i < 8; i++)); do
+		sb=$(argon sandbox create --storage-size 8m -v "churnvol:/data" churn:1 true) ||
+			fail "sandbox create $i failed"
+		argon sandbox rm "$sb" >/dev/null || fail "sandbox rm $i failed"
+	done
+	after=$(grep -c . /proc/self/mountinfo)
+	[ -z "$(mounts_mentioning "$AROOT")" ] || fail "mounts left: $(mounts_mentioning "$AROOT")"
+	[ -z "$(loops_left "$AROOT")" ] || fail "loop devices left: $(loops_left "$AROOT")"
+	[ -z "$(ls -A "$AROOT/containers")" ] || fail "container dirs left: $(ls -A "$AROOT/containers")"
+	((after <= before + 2)) || fail "host mount table grew from $before to $after lines"
+	argon volume rm churnvol >/dev/null
+	argon rmi churn:1 >/dev/null
+	[ -z "$(ls -A "$AROOT/layers")" ] || fail "layers left after rmi: $(ls -A "$AROOT/layers")"
+}
+
+@test "leaks: no loop device of the suite is left attached" {
+	local left
+	left=$(losetup -a 2>/dev/null | grep -e "$ARGON_TEST_BASE" -e /var/tmp/argon-it || true)
+	[ -z "$left" ] || fail "loop devices left by the suite: $left"
+}
+
+@test "leaks: no prep store of the suite is left in /var/tmp" {
+	local left
+	left=$(find /var/tmp -maxdepth 1 -name 'argon-it-prep.*' 2>/dev/null)
+	[ -z "$left" ] || fail "prep stores left: $left"
 }
