@@ -21,8 +21,10 @@ static json_object *parse_json(const char *text, size_t len, const char *what, s
 	json_object *o = json_tokener_parse_ex(tok, text, (int)len);
 
 	if (o == NULL || json_tokener_get_parse_end(tok) != len) {
+		enum json_tokener_error e = json_tokener_get_error(tok);
 		ar_fail(err, EINVAL, "`%s`: invalid JSON: %s", what,
-			 json_tokener_error_desc(json_tokener_get_error(tok)));
+			e == json_tokener_continue ? "unexpected end of input"
+						   : json_tokener_error_desc(e));
 		json_object_put(o);
 		o = NULL;
 	}

@@ -181,7 +181,7 @@ int sandbox_diff(const char *dir, char *const *lowers, size_t n_lowers, sandbox_
 	if (sandbox_check_dir(dir, err) < 0)
 		return -1;
 	if (n_lowers > 0 && lowers == NULL)
-		return ar_error(err, EINVAL, "diff sandbox `%s`: no layer list", dir);
+		return ar_fail(err, EINVAL, "diff sandbox `%s`: no layer list", dir);
 	if (sandbox_fs_mount(dir, &mounted, err) < 0)
 		return ar_err_prefix(err, "diff sandbox `%s`", dir);
 	upper = sandbox_upper_dir(dir);
@@ -220,7 +220,7 @@ int parse_size(const char *s, uint64_t *out, struct ar_err *err)
 		goto bad;
 	for (; *p >= '0' && *p <= '9'; p++)
 		if ((v = v * 10 + (unsigned)(*p - '0')) > UINT64_MAX)
-			return ar_error(err, ERANGE, "size `%s` is too large", s);
+			return ar_fail(err, ERANGE, "size `%s` is too large", s);
 	if (*p == '.') {
 		if (*++p < '0' || *p > '9')
 			goto bad;
@@ -235,12 +235,12 @@ int parse_size(const char *s, uint64_t *out, struct ar_err *err)
 		goto bad;
 	v = (v << shift) + ((frac << shift) / scale);
 	if (v > UINT64_MAX)
-		return ar_error(err, ERANGE, "size `%s` is too large", s);
+		return ar_fail(err, ERANGE, "size `%s` is too large", s);
 	if (v == 0)
-		return ar_error(err, EINVAL, "size `%s` is zero", s);
+		return ar_fail(err, EINVAL, "size `%s` is zero", s);
 	*out = (uint64_t)v;
 	return 0;
 bad:
-	return ar_error(err, EINVAL, "invalid size `%s` (want a number with an optional k, m, g, "
+	return ar_fail(err, EINVAL, "invalid size `%s` (want a number with an optional k, m, g, "
 			"t or p suffix, e.g. `10g`)", s ? s : "");
 }

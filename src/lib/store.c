@@ -89,8 +89,10 @@ int store_open(const char *root, struct store **out, struct ar_err *err)
 		}
 		s->root = xstrdup(root);	/* made below */
 	}
-	if (store_make_dirs(s, err) < 0)
+	if (store_make_dirs(s, err) < 0) {
+		ar_err_prefix(err, "argon root");
 		goto fail;
+	}
 	dbpath = xasprintf("%s/argon.db", s->root);
 	if (db_open(dbpath, &s->db, err) < 0)
 		goto fail;

@@ -623,3 +623,29 @@ own_prep_store() {
 	assert_eq "$(argon_at "$s" images -q)" "${id2:7:12}"
 	assert_eq "$(find "$s/layers" -mindepth 1 -maxdepth 1 | wc -l)" 1 "layer dirs"
 }
+
+@test "prep → export → OCI layout and docker save archives of the host layer import and run" {
+	own_prep_store
+	[ -x /usr/bin/busybox ] || skip "no /usr/bin/busybox (busybox-static) to run in a /usr/bin-only image"
+	local s="$PSTORE/store" fmt
+	argon_at "$s" prep -q --manifest "$TMP/small.manifest" >/dev/null || fail "prep failed"
+	sb_create --store "$s" host /usr/bin/busybox true
+	argon_at "$s" export -o "$TMP/host.tar" "$SB" || fail "export failed"
+	argon_at "$s" sandbox rm "$SB" >/dev/null
+	tar -tf "$TMP/host.tar" | grep -qx 'usr/bin/busybox' || fail "usr/bin/busybox not in the export"
+	for fmt in oci-tar docker-tar; do
+		mkimage "$fmt" "$TMP/host-$fmt.tar" --layer-tar "$TMP/host.tar" --name "hostcopy:$fmt" \
+			--cmd '["/usr/bin/busybox","echo","hello from the host layer"]' >/dev/null ||
+			fail "mkimage $fmt failed"
+		run --separate-stderr argon import "$TMP/host-$fmt.tar"
+		assert_success
+		assert_line "Loaded image: hostcopy:$fmt"
+		sb_create "hostcopy:$fmt"
+		run sb_run "$SB"
+		assert_success
+		assert_eq "$output" "hello from the host layer"
+		argon sandbox rm "$SB" >/dev/null
+	done
+	# The two archives hold the same layer: stored once.
+	assert_eq "$(count_layer_dirs)" 1 "layer dirs"
+}
