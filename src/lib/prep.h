@@ -5,7 +5,8 @@
  *                  big read-only trees: /usr); falls back to reflink, then
  *                  copy, across file systems
  *   copy PATTERN   take a private copy (files edited in place, e.g. /etc)
- *   skip PATTERN   never take it (and nothing below it)
+ *   skip PATTERN   never take it, nor anything below it that no more
+ *                  specific rule takes
  * PATTERN is an absolute path whose components may hold fnmatch(3) globs
  * (`/lib*`, `/etc/ssh/ssh_host_*`). A path is taken by its longest
  * (most specific) matching rule; `skip` wins a tie. Directories on the way
@@ -16,6 +17,7 @@
 #ifndef ARGON_PREP_H
 #define ARGON_PREP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
