@@ -35,6 +35,19 @@ struct store *cli_store(struct cli *cli, struct ar_err *err);
  * returns CLI_USAGE. */
 int cli_usage(struct ar_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Runs the subcommand argv[1] of a command group (`argon volume ls`). */
+struct cli_subcmd {
+	const char *name;
+	cli_cmd_fn fn;
+};
+int cli_dispatch(struct cli *cli, int argc, char **argv, const struct cli_subcmd *sub,
+		 size_t n, const char *usage, struct ar_err *err);
+
+/* The flags of a listing command: -q/--quiet and --format table|json, no
+ * arguments. `usage` is its usage line. */
+int cli_list_flags(int argc, char **argv, const char *usage, bool *quiet, bool *json,
+		   struct ar_err *err);
+
 /* Output helpers (output.c). */
 char *human_size(uint64_t bytes);		/* docker's: "4.26MB" (1000-based) */
 char *human_ago(int64_t unix_seconds);		/* "3 minutes ago" */

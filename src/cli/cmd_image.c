@@ -134,22 +134,13 @@ static int list_image(const struct image_info *i, void *data)
 
 int cmd_images(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' },
-		{ 0 },
-	};
 	struct images_out out = { 0 };
 	struct store *s;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
-		if (c == 'q')
-			out.quiet = true;
-		else if (c != 'f' || cli_format(optarg, &out.json, err) < 0)
-			return cli_usage(err, "usage: argon images [-q] [--format table|json]");
-	}
-	if (optind != argc)
-		return cli_usage(err, "`argon images` accepts no arguments");
+	if (cli_list_flags(argc, argv, "argon images [-q] [--format table|json]", &out.quiet,
+			   &out.json, err) < 0)
+		return CLI_USAGE;
 	if ((s = cli_store(cli, err)) == NULL)
 		return -1;
 	if (!out.quiet && !out.json)

@@ -103,22 +103,12 @@ int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err
 /* `argon image ls|rm|inspect|tag|import`, docker's management commands. */
 int cmd_image(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	static const struct {
-		const char *name;
-		cli_cmd_fn fn;
-	} sub[] = {
+	static const struct cli_subcmd sub[] = {
 		{ "ls", cmd_images }, { "list", cmd_images }, { "rm", cmd_rmi },
 		{ "inspect", cmd_image_inspect }, { "tag", cmd_tag }, { "import", cmd_import },
 		{ "load", cmd_import },
 	};
 
-	if (argc < 2)
-		return cli_usage(err, "usage: argon image ls|rm|inspect|tag|import ...");
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
-		if (strcmp(argv[1], sub[i].name) == 0) {
-			optind = 0;
-			return sub[i].fn(cli, argc - 1, argv + 1, err);
-		}
-	}
-	return cli_usage(err, "unknown image command `%s` (ls, rm, inspect, tag, import)", argv[1]);
+	return cli_dispatch(cli, argc, argv, sub, sizeof sub / sizeof sub[0],
+			    "argon image ls|rm|inspect|tag|import ...", err);
 }

@@ -88,22 +88,13 @@ static int volume_row(const struct volume_info *v, void *data)
 
 static int volume_ls(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' },
-		{ 0 },
-	};
 	struct ls_out out = { 0 };
 	struct store *s;
-	int c, r;
+	int r;
 
-	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
-		if (c == 'q')
-			out.quiet = true;
-		else if (c != 'f' || cli_format(optarg, &out.json, err) < 0)
-			return cli_usage(err, "usage: argon volume ls [-q] [--format table|json]");
-	}
-	if (optind != argc)
-		return cli_usage(err, "`argon volume ls` accepts no arguments");
+	if (cli_list_flags(argc, argv, "argon volume ls [-q] [--format table|json]", &out.quiet,
+			   &out.json, err) < 0)
+		return CLI_USAGE;
 	if ((s = cli_store(cli, err)) == NULL)
 		return -1;
 	if (!out.quiet && !out.json)
@@ -228,22 +219,12 @@ static int volume_prune(struct cli *cli, int argc, char **argv, struct ar_err *e
 
 int cmd_volume(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	static const struct {
-		const char *name;
-		cli_cmd_fn fn;
-	} sub[] = {
+	static const struct cli_subcmd sub[] = {
 		{ "create", volume_create }, { "ls", volume_ls }, { "list", volume_ls },
 		{ "inspect", volume_inspect }, { "rm", volume_rm }, { "remove", volume_rm },
 		{ "prune", volume_prune },
 	};
 
-	if (argc < 2)
-		return cli_usage(err, "usage: argon volume create|ls|inspect|rm|prune ...");
-	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++) {
-		if (strcmp(argv[1], sub[i].name) == 0) {
-			optind = 0;
-			return sub[i].fn(cli, argc - 1, argv + 1, err);
-		}
-	}
-	return cli_usage(err, "unknown volume command `%s`", argv[1]);
+	return cli_dispatch(cli, argc, argv, sub, sizeof sub / sizeof sub[0],
+			    "argon volume create|ls|inspect|rm|prune ...", err);
 }

@@ -61,6 +61,41 @@ int cli_usage(struct ar_err *err, const char *fmt, ...)
 	return CLI_USAGE;
 }
 
+int cli_dispatch(struct cli *cli, int argc, char **argv, const struct cli_subcmd *sub,
+		 size_t n, const char *usage, struct ar_err *err)
+{
+	if (argc < 2)
+		return cli_usage(err, "usage: %s", usage);
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(argv[1], sub[i].name) == 0) {
+			optind = 0;
+			return sub[i].fn(cli, argc - 1, argv + 1, err);
+		}
+	}
+	return cli_usage(err, "unknown command `%s %s` (usage: %s)", argv[0], argv[1], usage);
+}
+
+int cli_list_flags(int argc, char **argv, const char *usage, bool *quiet, bool *json,
+		   struct ar_err *err)
+{
+	static const struct option opts[] = {
+		{ "quiet", no_argument, NULL, 'q' }, { "format", required_argument, NULL, 'f' },
+		{ 0 },
+	};
+	int c;
+
+	*quiet = *json = false;
+	while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+		if (c == 'q')
+			*quiet = true;
+		else if (c != 'f' || cli_format(optarg, json, err) < 0)
+			return cli_usage(err, "usage: %s", usage);
+	}
+	if (optind != argc)
+		return cli_usage(err, "%s: takes no arguments", usage);
+	return 0;
+}
+
 static int parse_globals(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {

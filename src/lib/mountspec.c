@@ -65,36 +65,22 @@ void mount_req_free(struct mount_req *m)
  * "/" itself cannot be mounted over. Returns NULL with *why set. */
 static char *clean_target(const char *in, const char **why)
 {
-	_cleanup_free_ char *o = xmalloc(strlen(in) + 2);
-	size_t len = 0;
-	const char *p = in;
+	char *o;
 
 	if (in[0] != '/') {
 		*why = "must be an absolute path";
 		return NULL;
 	}
-	while (*p) {
-		const char *end;
-		while (*p == '/')
-			p++;
-		end = strchrnul(p, '/');
-		if (end - p == 2 && p[0] == '.' && p[1] == '.') {
-			*why = "must not contain `..`";
-			return NULL;
-		}
-		if (end - p > 0 && !(end - p == 1 && p[0] == '.')) {
-			o[len++] = '/';
-			memcpy(o + len, p, (size_t)(end - p));
-			len += (size_t)(end - p);
-		}
-		p = end;
-	}
-	o[len] = '\0';
-	if (len == 0) {
+	o = path_clean(in);
+	if (o == NULL)
+		*why = "must not contain `..`";
+	else if (strcmp(o, "/") == 0)
 		*why = "must not be `/`";
+	if (o == NULL || strcmp(o, "/") == 0) {
+		free(o);
 		return NULL;
 	}
-	return steal_ptr(&o);
+	return o;
 }
 
 static int set_target(struct mount_req *m, const char *t, const char *kind, const char *value,

@@ -254,30 +254,9 @@ int spj_check_env(const struct pctx *c, char *const *env, const char *field)
 int spj_clean_container_path(const struct pctx *c, const char *in, const char *field,
 			 char **out)
 {
-	char *o = xmalloc(strlen(in) + 2);
-	size_t len = 0;
-	const char *p = in;
-
-	while (*p) {
-		const char *end;
-		while (*p == '/')
-			p++;
-		end = strchrnul(p, '/');
-		if (end - p == 2 && p[0] == '.' && p[1] == '.') {
-			free(o);
-			return fail(c, field, "`%s` must not contain `..`", in);
-		}
-		if (end - p > 0 && !(end - p == 1 && p[0] == '.')) {
-			o[len++] = '/';
-			memcpy(o + len, p, (size_t)(end - p));
-			len += (size_t)(end - p);
-		}
-		p = end;
-	}
-	if (len == 0)
-		o[len++] = '/';
-	o[len] = '\0';
-	*out = o;
+	*out = path_clean(in);
+	if (*out == NULL)
+		return fail(c, field, "`%s` must not contain `..`", in);
 	return 0;
 }
 

@@ -362,3 +362,31 @@ char **dir_sorted_names(int dfd)
 	qsort(v, n, sizeof *v, compare_names);
 	return v;
 }
+
+char *path_clean(const char *in)
+{
+	char *o = xmalloc(strlen(in) + 2);
+	size_t len = 0;
+	const char *p = in;
+
+	while (*p) {
+		const char *end;
+		while (*p == '/')
+			p++;
+		end = strchrnul(p, '/');
+		if (end - p == 2 && p[0] == '.' && p[1] == '.') {
+			free(o);
+			return NULL;
+		}
+		if (end - p > 0 && !(end - p == 1 && p[0] == '.')) {
+			o[len++] = '/';
+			memcpy(o + len, p, (size_t)(end - p));
+			len += (size_t)(end - p);
+		}
+		p = end;
+	}
+	if (len == 0)
+		o[len++] = '/';
+	o[len] = '\0';
+	return o;
+}

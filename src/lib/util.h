@@ -62,6 +62,11 @@ ssize_t read_all(int fd, void *buf, size_t len);
  * NULL-terminated; NULL with errno on failure. */
 char **dir_sorted_names(int dfd);
 
+/* A path inside a container, normalised: taken from "/", "//" and "."
+ * collapsed, no trailing "/". NULL when a component is ".." (refused
+ * rather than resolved: it reads like an escape). Caller frees. */
+char *path_clean(const char *in);
+
 /* Removes a directory tree below dirfd without following symlinks. */
 int rm_rf_at(int dirfd, const char *name, struct ar_err *err);
 
