@@ -229,6 +229,7 @@ static int take_file(struct walk *w, struct frame *f, const char *name, const st
 	if (action == PREP_LINK) {
 		if (linkat(f->src, name, f->dst, name, 0) == 0) {
 			w->st->linked++;
+			w->st->bytes += x->stx_size;
 			return 0;
 		}
 		if (errno == ENOENT)
@@ -239,6 +240,7 @@ static int take_file(struct walk *w, struct frame *f, const char *name, const st
 	if (copy_file(w, f->src, f->dst, name, x, err) < 0)
 		return -1;
 	w->st->copied++;
+	w->st->bytes += x->stx_size;
 	return 0;
 }
 

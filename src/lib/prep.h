@@ -44,6 +44,7 @@ extern const char prep_default_manifest[];
 
 struct prep_stats {
 	uint64_t linked, copied, dirs, symlinks, skipped;
+	uint64_t bytes;		/* sizes of the regular files taken */
 };
 
 /* Takes the host files below `hostfd` (normally "/") into the empty

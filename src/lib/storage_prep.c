@@ -56,7 +56,7 @@ static int build_layer(struct store *s, const struct prep_manifest *m, struct la
 	}
 	st->diff_id = xasprintf("sha256:%s", digest);
 	st->source = xstrdup("prep");
-	st->size = 0;	/* hard links: no bytes of its own */
+	st->size = stats->bytes;	/* what the files hold, shared or not */
 	return 0;
 }
 
