@@ -34,7 +34,7 @@ static int resolve_mounts(struct store *s, const struct container_info *c,
 				return ar_error(err, errno, "bind source path `%s`", m->source);
 			bm[i].source = m->source;
 		} else {
-			struct volume_info v;
+			struct volume_info v = { 0 };
 			if (store_volume_create(s, m->source, m->source == NULL, NULL, &v, err) < 0 ||
 			    store_volume_use(s, c->id, v.name, m->target, err) < 0) {
 				if (m->source == NULL && v.name)

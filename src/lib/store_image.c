@@ -37,6 +37,9 @@ static int commit_stage(struct store *s, struct layer_stage *st, char ***doomed,
 		return ar_fail(err, EINVAL, "layer has no valid diff_id");
 	if (store_layer_exists(s, st->diff_id))
 		return 0;
+	if (st->name == NULL)	/* it was there when staged; an rmi took it since */
+		return ar_fail(err, ENOENT, "layer `%s` was removed meanwhile: import again",
+			       st->diff_id);
 	if (renameat(s->layersfd, st->name, s->layersfd, hex) < 0) {
 		if (errno != EEXIST && errno != ENOTEMPTY)
 			return ar_error(err, errno, "rename layer `%s`", hex);
