@@ -7,19 +7,24 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "engine.h"
 #include "error.h"
 #include "store.h"
 
 #define ARGON_VERSION "0.1.0"
 #define ARGON_DEFAULT_ROOT "/var/lib/argon"
+#define ARGON_DEFAULT_STATE_DIR "/run/argon"
 
 /* docker's exit statuses: 125 the engine could not do it (bad flags too). */
 #define EXIT_ENGINE 125
 
 struct cli {
 	const char *root;	/* --root */
+	const char *state_dir;	/* --state-dir: runtime state */
 	bool debug;
 	struct store *store;	/* opened by cli_store() on first use */
+	struct engine engine;	/* set up by cli_engine() on first use */
+	bool engine_ready;
 };
 
 /* A command returns its exit status, or -1 with *err filled (main prints
@@ -30,6 +35,9 @@ typedef int (*cli_cmd_fn)(struct cli *cli, int argc, char **argv, struct ar_err 
 
 /* Opens the store (and cleans what crashed commands left) once. */
 struct store *cli_store(struct cli *cli, struct ar_err *err);
+
+/* The store and the runtime library together, once. */
+struct engine *cli_engine(struct cli *cli, struct ar_err *err);
 
 /* Sets a usage message ("`argon images` accepts no arguments") and
  * returns CLI_USAGE. */
@@ -73,5 +81,26 @@ int cmd_sandbox(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_diff(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_commit(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_export(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_start(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_stop(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_kill(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_rm(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_wait(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_ps(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_logs(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_monitor(struct cli *cli, int argc, char **argv, struct ar_err *err);
+
+/* Follows a container's log to stdout/stderr (logs.c); `follow` until it
+ * has exited. `fd` is the open log file. */
+struct log_opts {
+	bool follow, timestamps;
+	long tail;		/* < 0: all */
+	int64_t since_ns;	/* 0: all */
+};
+int cli_print_log(struct engine *e, const char *id, int fd, const struct log_opts *o,
+		  int sigfd, struct ar_err *err);
 
 #endif

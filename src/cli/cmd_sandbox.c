@@ -10,101 +10,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "create_flags.h"
 #include "storage.h"
 #include "util.h"
-
-struct create_args {
-	struct storage_create_opts o;
-	struct mount_req *mounts;
-	char **env, **entrypoint;
-};
-
-static void create_args_free(struct create_args *a)
-{
-	for (size_t i = 0; i < a->o.n_mounts; i++)
-		mount_req_free(&a->mounts[i]);
-	free(a->mounts);
-	strv_free(a->env);
-	strv_free(a->entrypoint);
-}
-
-static int add_mount(struct create_args *a, int kind, const char *val, struct ar_err *err)
-{
-	struct mount_req m = { 0 };
-	int r = kind == 'v' ? mountspec_parse_volume(val, &m, err) :
-		kind == 'M' ? mountspec_parse_mount(val, &m, err) : mountspec_parse_tmpfs(val, &m, err);
-
-	if (r < 0)
-		return CLI_USAGE;
-	a->mounts = xrealloc(a->mounts, (a->o.n_mounts + 1) * sizeof *a->mounts);
-	a->mounts[a->o.n_mounts++] = m;
-	return 0;
-}
-
-/* -e K=V, or -e K taking K from our environment (docker's rule). */
-static void add_env(struct create_args *a, const char *val)
-{
-	const char *v;
-
-	if (strchr(val, '='))
-		strv_push(&a->env, xstrdup(val));
-	else if ((v = getenv(val)) != NULL)
-		strv_push(&a->env, xasprintf("%s=%s", val, v));
-}
-
-static int parse_create(int argc, char **argv, struct create_args *a, struct ar_err *err)
-{
-	static const struct option opts[] = {
-		{ "name", required_argument, NULL, 'n' }, { "storage-size", required_argument, NULL, 'S' },
-		{ "volume", required_argument, NULL, 'v' }, { "mount", required_argument, NULL, 'M' },
-		{ "tmpfs", required_argument, NULL, 'T' }, { "read-only", no_argument, NULL, 'R' },
-		{ "env", required_argument, NULL, 'e' }, { "workdir", required_argument, NULL, 'w' },
-		{ "user", required_argument, NULL, 'u' }, { "entrypoint", required_argument, NULL, 'E' },
-		{ "hostname", required_argument, NULL, 'h' }, { "tty", no_argument, NULL, 't' },
-		{ 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "+v:e:w:u:h:t", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n': a->o.name = optarg; break;
-		case 'S':
-			if (parse_size(optarg, &a->o.storage_size, err) < 0)
-				return CLI_USAGE;
-			break;
-		case 'v': case 'M': case 'T':
-			if (add_mount(a, c, optarg, err) < 0)
-				return CLI_USAGE;
-			break;
-		case 'R': a->o.bundle.readonly_root = true; break;
-		case 'e': add_env(a, optarg); break;
-		case 'w': a->o.bundle.cwd = optarg; break;
-		case 'u': a->o.bundle.user = optarg; break;
-		case 'E': strv_push(&a->entrypoint, xstrdup(optarg)); break;
-		case 'h': a->o.bundle.hostname = optarg; break;
-		case 't': a->o.bundle.terminal = true; break;
-		default: return cli_usage(err, "usage: argon sandbox create [OPTIONS] IMAGE [CMD...]");
-		}
-	}
-	if (optind >= argc)
-		return cli_usage(err, "usage: argon sandbox create [OPTIONS] IMAGE [CMD...]");
-	a->o.image = argv[optind];
-	a->o.mounts = a->mounts;
-	a->o.bundle.env = a->env;
-	a->o.bundle.entrypoint = a->entrypoint;
-	a->o.bundle.args = optind + 1 < argc ? argv + optind + 1 : NULL;
-	return 0;
-}
 
 static int sandbox_create_cmd(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	struct create_args a = { 0 };
 	struct container_info c = { 0 };
 	struct store *s;
-	int r = parse_create(argc, argv, &a, err);
+	int r = cli_parse_create(argc, argv, CREATE_SANDBOX, &a, err);
 
 	if (r == 0 && ((s = cli_store(cli, err)) == NULL ||
-		       storage_container_create(s, &a.o, &c, err) < 0))
+		       storage_container_create(s, &a.e.storage, &c, err) < 0))
 		r = -1;
 	if (r == 0)
 		printf("%s\n", c.id);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <errno.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util.h"
@@ -15,6 +17,16 @@ static const struct {
 	cli_cmd_fn fn;
 	const char *help;
 } commands[] = {
+	{ "run", cmd_run, "create and start a container (-d: detached)" },
+	{ "create", cmd_create, "create a container" },
+	{ "start", cmd_start, "start containers" },
+	{ "stop", cmd_stop, "stop containers (stop signal, then SIGKILL)" },
+	{ "kill", cmd_kill, "send a signal to containers" },
+	{ "rm", cmd_rm, "remove containers" },
+	{ "ps", cmd_ps, "list containers" },
+	{ "inspect", cmd_inspect, "show containers as JSON" },
+	{ "logs", cmd_logs, "show a container's output" },
+	{ "wait", cmd_wait, "wait for containers to exit, print their exit codes" },
 	{ "import", cmd_import, "import an OCI image layout or docker save archive" },
 	{ "images", cmd_images, "list images" },
 	{ "image", cmd_image, "manage images (ls, rm, inspect, tag, import)" },
@@ -26,13 +38,16 @@ static const struct {
 	{ "diff", cmd_diff, "list what a container changed" },
 	{ "commit", cmd_commit, "make an image of a container's changes" },
 	{ "export", cmd_export, "write a container's file system as a tar" },
+	{ "_monitor", cmd_monitor, NULL },	/* the per-container monitor */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: argon [--root DIR] [--debug] COMMAND [ARGS]\n\ncommands:\n");
+	fprintf(f, "usage: argon [--root DIR] [--state-dir DIR] [--debug] COMMAND [ARGS]\n\n"
+		   "commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
+		if (commands[i].help)
+			fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].help);
 }
 
 struct store *cli_store(struct cli *cli, struct ar_err *err)
@@ -49,6 +64,26 @@ struct store *cli_store(struct cli *cli, struct ar_err *err)
 		return NULL;
 	}
 	return cli->store;
+}
+
+struct engine *cli_engine(struct cli *cli, struct ar_err *err)
+{
+	static char self[4096];
+	ssize_t n;
+
+	if (cli->engine_ready)
+		return &cli->engine;
+	if (cli_store(cli, err) == NULL ||
+	    engine_init(&cli->engine, cli->store, cli->state_dir, err) < 0)
+		return NULL;
+	/* The monitor is this very binary, run again. */
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n <= 0)
+		return ar_error(err, errno, "readlink `/proc/self/exe`"), NULL;
+	self[n] = '\0';
+	cli->engine.argon_path = self;
+	cli->engine_ready = true;
+	return &cli->engine;
 }
 
 int cli_usage(struct ar_err *err, const char *fmt, ...)
@@ -100,6 +135,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "state-dir", required_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -110,6 +146,7 @@ static int parse_globals(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+hvD", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': cli->root = optarg; break;
+		case 's': cli->state_dir = optarg; break;
 		case 'D': cli->debug = true; break;
 		case 'v': printf("argon version %s\n", ARGON_VERSION); exit(0);
 		case 'h': usage(stdout); exit(0);
@@ -133,12 +170,14 @@ static void raise_nofile(void)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { .root = getenv("ARGON_ROOT") };
+	struct cli cli = { .root = getenv("ARGON_ROOT"), .state_dir = getenv("ARGON_STATE_DIR") };
 	struct ar_err err = { 0 };
 	int first, r = -1;
 
 	if (cli.root == NULL || cli.root[0] == '\0')
 		cli.root = ARGON_DEFAULT_ROOT;
+	if (cli.state_dir == NULL || cli.state_dir[0] == '\0')
+		cli.state_dir = ARGON_DEFAULT_STATE_DIR;
 	raise_nofile();
 	first = parse_globals(&cli, argc, argv);
 	if (first >= argc) {
@@ -156,11 +195,13 @@ int main(int argc, char **argv)
 	usage(stderr);
 	return EXIT_ENGINE;
 done:
+	if (cli.engine_ready)
+		engine_fini(&cli.engine);
 	store_close(cli.store);
-	if (r == CLI_USAGE || r == -1) {
+	/* A status of its own (126/127 for a command that cannot run) may
+	 * come with a message too. */
+	if (r == CLI_USAGE || r == -1 || err.msg)
 		fprintf(stderr, "argon: %s\n", err.msg ? err.msg : "unknown error");
-		ar_err_clear(&err);
-		return r == CLI_USAGE ? EXIT_ENGINE : 1;
-	}
-	return r;
+	ar_err_clear(&err);
+	return r == CLI_USAGE ? EXIT_ENGINE : r == -1 ? 1 : r;
 }

@@ -326,6 +326,32 @@ static int mounts_fill(const struct bundle_opts *o, json_object *mounts, struct 
 	return r;
 }
 
+/* `key` of `o` as an object, made when missing. */
+static json_object *object_at(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_object)) {
+		v = json_object_new_object();
+		json_object_object_add(o, key, v);
+	}
+	return v;
+}
+
+static void linux_fill(const struct bundle_opts *o, json_object *top)
+{
+	json_object *lx = object_at(top, "linux");
+
+	if (o->cgroups_path)
+		json_object_object_add(lx, "cgroupsPath", json_object_new_string(o->cgroups_path));
+	if (o->memory > 0)
+		json_object_object_add(object_at(object_at(lx, "resources"), "memory"), "limit",
+				       json_object_new_int64(o->memory));
+	if (o->pids_limit != 0)
+		json_object_object_add(object_at(object_at(lx, "resources"), "pids"), "limit",
+				       json_object_new_int64(o->pids_limit));
+}
+
 static int config_fill(const struct bundle_opts *o, json_object *top, struct ar_err *err)
 {
 	json_object *root = NULL, *process = NULL, *mounts = NULL;
@@ -343,6 +369,7 @@ static int config_fill(const struct bundle_opts *o, json_object *top, struct ar_
 		json_object_object_del(top, "hostname");
 	if (process_fill(o, process, err) < 0 || mounts_fill(o, mounts, err) < 0)
 		return -1;
+	linux_fill(o, top);
 	return 0;
 }
 

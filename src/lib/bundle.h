@@ -34,6 +34,10 @@ struct bundle_opts {
 	bool terminal;
 	const struct bundle_mount *mounts;
 	size_t n_mounts;
+	/* The job object: 0 / NULL leave the default. */
+	const char *cgroups_path;	/* linux.cgroupsPath */
+	int64_t memory;			/* bytes: linux.resources.memory.limit */
+	int64_t pids_limit;		/* linux.resources.pids.limit */
 };
 
 /* Builds the config.json text. Fails (naming the field) when there is no

@@ -7,8 +7,9 @@
 #include "db.h"
 #include "util.h"
 
-/* Version 1: images, layers, tags, containers' storage, volumes. Each later
- * version appends its statements; user_version says which have run. */
+/* Version 1: images, layers, tags, containers' storage, volumes; version 2:
+ * containers' life. Each later version appends its statements;
+ * user_version says which have run. */
 static const char *const schema[] = {
 	"CREATE TABLE layers("
 	"  id TEXT PRIMARY KEY,"		/* diff_id "sha256:<hex>" */
@@ -47,6 +48,19 @@ static const char *const schema[] = {
 	"  target TEXT NOT NULL,"
 	"  PRIMARY KEY(container_id, target));"
 	"CREATE INDEX container_volumes_by_volume ON container_volumes(volume);",
+	/* Version 2: the engine's view of a container's life (engine.h). */
+	"ALTER TABLE containers ADD COLUMN state TEXT NOT NULL DEFAULT 'created';"
+	"ALTER TABLE containers ADD COLUMN config TEXT;"	/* engine options, JSON */
+	"ALTER TABLE containers ADD COLUMN init_pid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN monitor_pid INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN monitor_start INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN started_at INTEGER NOT NULL DEFAULT 0;"	/* ns */
+	"ALTER TABLE containers ADD COLUMN finished_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN exit_code INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE containers ADD COLUMN oom_killed INTEGER NOT NULL DEFAULT 0;"
+	/* Exit codes of removed (--rm) containers, for a client still waiting. */
+	"CREATE TABLE exits(id TEXT PRIMARY KEY, exit_code INTEGER NOT NULL,"
+	"  finished_at INTEGER NOT NULL);",
 };
 
 int db_error(sqlite3 *db, struct ar_err *err, const char *what)

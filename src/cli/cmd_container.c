@@ -1,0 +1,249 @@
+/* argon — a container's life from the command line: create, start, run,
+ * stop, kill, rm, wait, and the hidden `_monitor`. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "create_flags.h"
+#include "proc.h"
+#include "util.h"
+
+/* docker's statuses for a container that could not be made: 127 when its
+ * command is not found, 126 when it cannot be run, else 125. */
+static int create_failure(const struct ar_err *err)
+{
+	const char *m = err->msg ? err->msg : "";
+
+	if (err->errnum == ENOENT && strstr(m, "exec `"))
+		return 127;
+	if ((err->errnum == EACCES || err->errnum == ENOEXEC) && strstr(m, "exec `"))
+		return 126;
+	return CLI_USAGE;
+}
+
+int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	struct create_args a;
+	struct container_info c = { 0 };
+	struct engine *e;
+	int r = cli_parse_create(argc, argv, CREATE_CONTAINER, &a, err);
+
+	if (r == 0 && ((e = cli_engine(cli, err)) == NULL || engine_create(e, &a.e, &c, err) < 0))
+		r = -1;
+	if (r == 0)
+		printf("%s\n", c.id);
+	container_info_free(&c);
+	create_args_free(&a);
+	return r == -1 ? create_failure(err) : r;
+}
+
+/* Runs `fn` on each container named from argv[first]; docker goes on
+ * after a failure and exits 1 at the end. */
+static int each(struct cli *cli, int argc, char **argv, int first,
+		int (*fn)(struct engine *, const char *, void *, struct ar_err *), void *data,
+		bool print_ref, struct ar_err *err)
+{
+	struct engine *e = cli_engine(cli, err);
+	int failed = 0;
+
+	if (e == NULL)
+		return -1;
+	if (first >= argc)
+		return cli_usage(err, "`argon %s` needs at least one container", argv[0]);
+	for (int i = first; i < argc; i++) {
+		struct ar_err one = { 0 };
+		if (fn(e, argv[i], data, &one) < 0) {
+			fprintf(stderr, "argon: %s\n", one.msg);
+			failed = 1;
+		} else if (print_ref) {
+			printf("%s\n", argv[i]);
+		}
+		ar_err_clear(&one);
+	}
+	return failed;
+}
+
+static int start_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+{
+	return engine_start(e, ref, err);
+}
+
+int cmd_start(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	if (argc > 1 && argv[1][0] == '-')
+		return cli_usage(err, "usage: argon start CONTAINER...");
+	return each(cli, argc, argv, 1, start_one, NULL, true, err);
+}
+
+static int stop_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+{
+	return engine_stop(e, ref, *(int *)data, err);
+}
+
+int cmd_stop(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	static const struct option opts[] = { { "time", required_argument, NULL, 't' }, { 0 } };
+	int c, timeout = -1;
+	int64_t v;
+
+	while ((c = getopt_long(argc, argv, "+t:", opts, NULL)) != -1) {
+		if (c != 't' || parse_i64(optarg, &v) < 0 || v < 0 || v > 86400)
+			return cli_usage(err, "usage: argon stop [-t SECONDS] CONTAINER...");
+		timeout = (int)v;
+	}
+	return each(cli, argc, argv, optind, stop_one, &timeout, true, err);
+}
+
+static int kill_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+{
+	return engine_kill(e, ref, *(int *)data, err);
+}
+
+int cmd_kill(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	static const struct option opts[] = { { "signal", required_argument, NULL, 's' }, { 0 } };
+	int c, sig = SIGKILL;
+
+	while ((c = getopt_long(argc, argv, "+s:", opts, NULL)) != -1) {
+		if (c != 's' || (sig = signal_parse(optarg)) <= 0)
+			return cli_usage(err, "usage: argon kill [-s SIGNAL] CONTAINER...");
+	}
+	return each(cli, argc, argv, optind, kill_one, &sig, true, err);
+}
+
+struct rm_flags {
+	bool force, volumes;
+};
+
+static int rm_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+{
+	const struct rm_flags *f = data;
+
+	return engine_remove(e, ref, f->force, f->volumes, err);
+}
+
+int cmd_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' }, { "volumes", no_argument, NULL, 'v' }, { 0 },
+	};
+	struct rm_flags f = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+fv", opts, NULL)) != -1) {
+		if (c == 'f')
+			f.force = true;
+		else if (c == 'v')
+			f.volumes = true;
+		else
+			return cli_usage(err, "usage: argon rm [-f] [-v] CONTAINER...");
+	}
+	return each(cli, argc, argv, optind, rm_one, &f, true, err);
+}
+
+static int wait_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+{
+	int code;
+
+	if (engine_wait(e, ref, &code, err) < 0)
+		return -1;
+	printf("%d\n", code);
+	return 0;
+}
+
+int cmd_wait(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	if (argc > 1 && argv[1][0] == '-')
+		return cli_usage(err, "usage: argon wait CONTAINER...");
+	return each(cli, argc, argv, 1, wait_one, NULL, false, err);
+}
+
+/* ------------------------------------------------------------ run */
+
+/* Signals for an attached run: forwarded to the container, as docker's
+ * --sig-proxy does. */
+static int proxy_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		sigaddset(&set, sigs[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int run_attached(struct engine *e, const struct container_info *c, struct ar_err *err)
+{
+	_cleanup_free_ char *log = xasprintf("%s/container.log", c->dir);
+	_cleanup_close_ int sigfd = proxy_signals();
+	/* Opened before start: a --rm container's dir may be gone by the end,
+	 * and the open file still reads. */
+	_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC | O_CREAT, 0640);
+	struct log_opts lo = { .follow = true, .tail = -1 };
+	int code = 0;
+
+	if (fd < 0)
+		return ar_error(err, errno, "open `%s`", log);
+	if (engine_start(e, c->id, err) < 0)
+		return -1;
+	if (cli_print_log(e, c->id, fd, &lo, sigfd, err) < 0 ||
+	    engine_wait(e, c->id, &code, err) < 0)
+		return -1;
+	return code < 0 ? 255 : code;
+}
+
+int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	struct create_args a;
+	struct container_info c = { 0 };
+	struct engine *e;
+	int r = cli_parse_create(argc, argv, CREATE_RUN, &a, err);
+
+	if (r == 0 && ((e = cli_engine(cli, err)) == NULL || engine_create(e, &a.e, &c, err) < 0))
+		r = create_failure(err);
+	if (r == 0 && a.detach) {
+		if (engine_start(e, c.id, err) < 0) {
+			struct ar_err ignored = { 0 };
+			engine_remove(e, c.id, true, true, &ignored);
+			ar_err_clear(&ignored);
+			r = CLI_USAGE;
+		} else {
+			printf("%s\n", c.id);
+		}
+	} else if (r == 0) {
+		r = run_attached(e, &c, err);
+		if (r < 0)
+			r = CLI_USAGE;
+	}
+	container_info_free(&c);
+	create_args_free(&a);
+	return r;
+}
+
+int cmd_monitor(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	int64_t fd;
+	struct engine *e;
+
+	if (argc != 3 || parse_i64(argv[2], &fd) < 0 || fd < 3 || fd > 65535)
+		return cli_usage(err, "usage: argon _monitor ID FD (run by argon itself)");
+	if (store_open(cli->root, &cli->store, err) < 0) {
+		dprintf((int)fd, "ERR %d %s", err->errnum, err->msg);
+		return -1;
+	}
+	e = cli_engine(cli, err);
+	if (e == NULL) {
+		dprintf((int)fd, "ERR %d %s", err->errnum, err->msg);
+		return -1;
+	}
+	engine_monitor_main(e, argv[1], (int)fd);
+	return 0;
+}

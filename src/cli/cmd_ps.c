@@ -1,0 +1,310 @@
+/* argon — `argon ps` and `argon inspect` in docker's shapes. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "util.h"
+
+static json_object *json_file(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = xasprintf("%s/%s", dir, name);
+
+	return json_object_from_file(path);
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+/* The process args of the bundle's config.json, as one line. */
+static char *command_line(const struct engine_info *i)
+{
+	json_object *cfg = json_file(i->c.dir, "config.json");
+	json_object *args = get(get(cfg, "process"), "args");
+	_cleanup_free_ char *line = xstrdup("");
+
+	for (size_t k = 0; args && k < json_object_array_length(args); k++) {
+		char *next = xasprintf("%s%s%s", line, k ? " " : "",
+				       json_object_get_string(json_object_array_get_idx(args, k)));
+		free(line);
+		line = next;
+	}
+	json_object_put(cfg);
+	return steal_ptr(&line);
+}
+
+static char *human_duration(int64_t secs)
+{
+	if (secs < 1)
+		return xstrdup("Less than a second");
+	if (secs < 60)
+		return xasprintf("%lld seconds", (long long)secs);
+	if (secs < 120)
+		return xstrdup("About a minute");
+	if (secs < 3600)
+		return xasprintf("%lld minutes", (long long)(secs / 60));
+	if (secs < 7200)
+		return xstrdup("About an hour");
+	return xasprintf("%lld hours", (long long)(secs / 3600));
+}
+
+/* docker's STATUS: "Created", "Up 3 seconds", "Exited (3) 2 seconds ago". */
+static char *status_text(const struct engine_info *i)
+{
+	int64_t now = (int64_t)time(NULL);
+
+	if (i->state == ENGINE_RUNNING) {
+		_cleanup_free_ char *d = human_duration(now - i->started_at / 1000000000LL);
+		return xasprintf("Up %s", d);
+	}
+	if (i->state == ENGINE_EXITED) {
+		_cleanup_free_ char *d = human_ago(i->finished_at / 1000000000LL);
+		return xasprintf("Exited (%d) %s", i->exit_code, d);
+	}
+	return xstrdup("Created");
+}
+
+static const char *image_ref(const struct engine_info *i, json_object *opts)
+{
+	json_object *img = get(opts, "Image");
+
+	return img ? json_object_get_string(img) : i->c.image_id;
+}
+
+struct ps_out {
+	bool all, quiet, json, no_trunc;
+	struct table *t;
+};
+
+static void ps_json(const struct engine_info *i, const char *id, const char *image,
+		    const char *cmd, const char *status)
+{
+	json_object *o = json_object_new_object();
+	_cleanup_free_ char *created = rfc3339(i->c.created);
+
+	json_object_object_add(o, "Command", json_object_new_string(cmd));
+	json_object_object_add(o, "CreatedAt", json_object_new_string(created));
+	json_object_object_add(o, "ID", json_object_new_string(id));
+	json_object_object_add(o, "Image", json_object_new_string(image));
+	json_object_object_add(o, "Names", json_object_new_string(i->c.name));
+	json_object_object_add(o, "Ports", json_object_new_string(""));
+	json_object_object_add(o, "State", json_object_new_string(engine_state_name(i->state)));
+	json_object_object_add(o, "Status", json_object_new_string(status));
+	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+						      JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static int ps_row(const struct engine_info *i, void *data)
+{
+	struct ps_out *out = data;
+
+	if (!out->all && i->state != ENGINE_RUNNING)
+		return 0;
+	_cleanup_free_ char *id = out->no_trunc ? xstrdup(i->c.id) : short_id(i->c.id);
+	if (out->quiet) {
+		printf("%s\n", id);
+		return 0;
+	}
+	json_object *opts = i->config ? json_tokener_parse(i->config) : NULL;
+	_cleanup_free_ char *cmd = command_line(i), *status = status_text(i);
+	_cleanup_free_ char *ago = human_ago(i->c.created);
+	_cleanup_free_ char *shown = out->no_trunc || strlen(cmd) <= 20
+		? xasprintf("\"%s\"", cmd) : xasprintf("\"%.19s…\"", cmd);
+	if (out->json)
+		ps_json(i, id, image_ref(i, opts), cmd, status);
+	else
+		table_row(out->t, id, image_ref(i, opts), shown, ago, status, "", i->c.name);
+	json_object_put(opts);
+	return 0;
+}
+
+int cmd_ps(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	static const struct option opts[] = {
+		{ "all", no_argument, NULL, 'a' }, { "quiet", no_argument, NULL, 'q' },
+		{ "format", required_argument, NULL, 'f' }, { "no-trunc", no_argument, NULL, 'N' },
+		{ 0 },
+	};
+	struct ps_out out = { 0 };
+	struct engine *e;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "+aq", opts, NULL)) != -1) {
+		if (c == 'a')
+			out.all = true;
+		else if (c == 'q')
+			out.quiet = true;
+		else if (c == 'N')
+			out.no_trunc = true;
+		else if (c != 'f' || cli_format(optarg, &out.json, err) < 0)
+			return cli_usage(err, "usage: argon ps [-a] [-q] [--no-trunc] [--format json]");
+	}
+	if (optind != argc)
+		return cli_usage(err, "`argon ps` accepts no arguments");
+	if ((e = cli_engine(cli, err)) == NULL)
+		return -1;
+	if (!out.quiet && !out.json)
+		out.t = table_new(7, "CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS",
+				  "NAMES");
+	r = engine_list(e, ps_row, &out, err);
+	if (out.t)
+		table_print(out.t, stdout);
+	return r;
+}
+
+/* ------------------------------------------------------------ inspect */
+
+static json_object *time_json(int64_t ns)
+{
+	char buf[64], frac[16];
+	time_t t = (time_t)(ns / 1000000000LL);
+	struct tm tm;
+
+	if (ns == 0)
+		return json_object_new_string("0001-01-01T00:00:00Z");
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(frac, sizeof frac, ".%09lldZ", (long long)(ns % 1000000000LL));
+	strcat(buf, frac);
+	return json_object_new_string(buf);
+}
+
+static json_object *state_json(const struct engine_info *i)
+{
+	json_object *s = json_object_new_object();
+	bool running = i->state == ENGINE_RUNNING;
+
+	json_object_object_add(s, "Status", json_object_new_string(engine_state_name(i->state)));
+	json_object_object_add(s, "Running", json_object_new_boolean(running));
+	json_object_object_add(s, "Pid", json_object_new_int(running ? i->init_pid : 0));
+	json_object_object_add(s, "MonitorPid", json_object_new_int(i->monitor_pid));
+	json_object_object_add(s, "ExitCode", json_object_new_int(i->exit_code));
+	json_object_object_add(s, "OOMKilled", json_object_new_boolean(i->oom_killed));
+	json_object_object_add(s, "Error", json_object_new_string(
+		i->exit_code == -1 ? "the monitor died: the exit status is unknown" : ""));
+	json_object_object_add(s, "StartedAt", time_json(i->started_at));
+	json_object_object_add(s, "FinishedAt", time_json(i->finished_at));
+	return s;
+}
+
+static json_object *copy_of(json_object *v)
+{
+	return v ? json_object_get(v) : NULL;
+}
+
+/* docker's Mounts: what the user asked for (-v, --mount, --tmpfs), not
+ * the runtime's default /proc, /dev, ... */
+static json_object *mounts_json(json_object *oci, const char *volumes_dir)
+{
+	static const char *const defaults[] = { "/proc", "/dev", "/dev/pts", "/dev/shm",
+						"/dev/mqueue", "/sys", "/sys/fs/cgroup" };
+	json_object *out = json_object_new_array();
+	size_t vlen = strlen(volumes_dir);
+
+	for (size_t k = 0; oci && k < json_object_array_length(oci); k++) {
+		json_object *m = json_object_array_get_idx(oci, k), *opts = get(m, "options");
+		const char *dst = json_object_get_string(get(m, "destination"));
+		const char *src = json_object_get_string(get(m, "source"));
+		const char *type = json_object_get_string(get(m, "type"));
+		bool dflt = false, ro = false;
+		for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++)
+			dflt |= dst && strcmp(dst, defaults[d]) == 0;
+		if (dflt || dst == NULL || src == NULL || type == NULL)
+			continue;
+		for (size_t o = 0; opts && o < json_object_array_length(opts); o++)
+			ro |= strcmp(json_object_get_string(json_object_array_get_idx(opts, o)), "ro") == 0;
+		bool volume = strncmp(src, volumes_dir, vlen) == 0 && src[vlen] == '/';
+		json_object *j = json_object_new_object();
+		json_object_object_add(j, "Type", json_object_new_string(
+			strcmp(type, "tmpfs") == 0 ? "tmpfs" : volume ? "volume" : "bind"));
+		if (volume) {
+			_cleanup_free_ char *name = strndup(src + vlen + 1, strcspn(src + vlen + 1, "/"));
+			json_object_object_add(j, "Name", json_object_new_string(name));
+		}
+		json_object_object_add(j, "Source", json_object_new_string(
+			strcmp(type, "tmpfs") == 0 ? "" : src));
+		json_object_object_add(j, "Destination", json_object_new_string(dst));
+		json_object_object_add(j, "RW", json_object_new_boolean(!ro));
+		json_object_array_add(out, j);
+	}
+	return out;
+}
+
+static json_object *container_json(const struct engine_info *i, const char *root)
+{
+	json_object *o = json_object_new_object(), *cfg = json_file(i->c.dir, "config.json");
+	json_object *opts = i->config ? json_tokener_parse(i->config) : NULL;
+	json_object *proc = get(cfg, "process"), *args = get(proc, "args");
+	json_object *conf = json_object_new_object(), *host = json_object_new_object();
+	_cleanup_free_ char *name = xasprintf("/%s", i->c.name), *created = rfc3339(i->c.created);
+
+	json_object_object_add(o, "Id", json_object_new_string(i->c.id));
+	json_object_object_add(o, "Created", json_object_new_string(created));
+	json_object_object_add(o, "Path", copy_of(args ? json_object_array_get_idx(args, 0) : NULL));
+	json_object *rest = json_object_new_array();
+	for (size_t k = 1; args && k < json_object_array_length(args); k++)
+		json_object_array_add(rest, copy_of(json_object_array_get_idx(args, k)));
+	json_object_object_add(o, "Args", rest);
+	json_object_object_add(o, "State", state_json(i));
+	json_object_object_add(o, "Image", json_object_new_string(i->c.image_id));
+	json_object_object_add(o, "Name", json_object_new_string(name));
+	json_object_object_add(conf, "Image", copy_of(get(opts, "Image")));
+	json_object_object_add(conf, "Hostname", copy_of(get(cfg, "hostname")));
+	json_object_object_add(conf, "Cmd", copy_of(args));
+	json_object_object_add(conf, "Env", copy_of(get(proc, "env")));
+	json_object_object_add(conf, "WorkingDir", copy_of(get(proc, "cwd")));
+	json_object_object_add(conf, "Labels", copy_of(get(opts, "Labels")));
+	json_object_object_add(conf, "StopSignal", copy_of(get(opts, "StopSignal")));
+	json_object_object_add(conf, "StopTimeout", copy_of(get(opts, "StopTimeout")));
+	json_object_object_add(o, "Config", conf);
+	json_object_object_add(host, "AutoRemove", copy_of(get(opts, "AutoRemove")));
+	json_object_object_add(host, "Memory", copy_of(get(opts, "Memory")));
+	json_object_object_add(host, "PidsLimit", copy_of(get(opts, "PidsLimit")));
+	json_object_object_add(o, "HostConfig", host);
+	_cleanup_free_ char *volumes = xasprintf("%s/volumes", root);
+	json_object_object_add(o, "Mounts", mounts_json(get(cfg, "mounts"), volumes));
+	json_object_object_add(o, "BundlePath", json_object_new_string(i->c.dir));
+	json_object_put(cfg);
+	json_object_put(opts);
+	return o;
+}
+
+int cmd_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	struct engine *e;
+	json_object *all;
+	int failed = 0;
+
+	if (argc < 2 || argv[1][0] == '-')
+		return cli_usage(err, "usage: argon inspect CONTAINER...");
+	if ((e = cli_engine(cli, err)) == NULL)
+		return -1;
+	all = json_object_new_array();
+	for (int k = 1; k < argc; k++) {
+		struct engine_info i;
+		struct ar_err one = { 0 };
+		if (engine_find(e, argv[k], &i, &one) < 0) {
+			fprintf(stderr, "argon: %s\n", one.msg);
+			ar_err_clear(&one);
+			failed = 1;
+			continue;
+		}
+		json_object_array_add(all, container_json(&i, e->store->root));
+		engine_info_free(&i);
+	}
+	/* docker prints "[]" when nothing was found */
+	printf("%s\n", json_object_array_length(all) == 0 ? "[]" :
+		json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(all);
+	return failed;
+}

@@ -1,0 +1,92 @@
+/* argon — the engine: containers' whole life over the store and the
+ * runtime library (the seeds' HCS + CExecSvc + termination notification).
+ *
+ * A container is a row of the store's database (its name, image, state,
+ * exit status), a sandbox + bundle in <root>/containers/<id>/ (storage.h),
+ * and, while it exists in the kernel, runtime state under
+ * <state-dir>/runtime/<id>. Each created container has a monitor: a small
+ * process of its own (double-forked, a subreaper, `argon _monitor`) that is
+ * the parent of the container's init, writes its stdout/stderr to
+ * <dir>/container.log (docker's json-file lines), reaps it, records the
+ * exit code, OOM flag and finish time, deletes the runtime state, and
+ * removes the container when --rm asked for it.
+ *
+ * If the monitor dies, nothing is lost: every command refreshes a row
+ * whose monitor is gone from the runtime's own state (engine_refresh).
+ */
+#ifndef ARGON_ENGINE_H
+#define ARGON_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "container.h"
+#include "error.h"
+#include "storage.h"
+#include "store.h"
+
+struct engine {
+	struct store *store;
+	struct ar_runtime rt;		/* root: <state-dir>/runtime */
+	const char *state_dir;
+	const char *argon_path;		/* the binary that runs `_monitor` */
+};
+
+/* Opens <state-dir>/runtime for the runtime library. */
+int engine_init(struct engine *e, struct store *s, const char *state_dir, struct ar_err *err);
+void engine_fini(struct engine *e);
+
+/* What docker keeps beside the OCI config: how to stop, whether to remove,
+ * what the user asked for (inspect shows it). */
+struct engine_opts {
+	struct storage_create_opts storage;
+	const char *image_ref;		/* as the user wrote it */
+	bool auto_remove;		/* --rm */
+	int stop_signal;		/* 0: SIGTERM */
+	int stop_timeout;		/* seconds; < 0: 10 */
+	char *const *labels;		/* "k=v" */
+};
+
+/* Creates the container (record, sandbox, bundle, monitor, runtime create):
+ * its init waits for engine_start. All or nothing. */
+int engine_create(struct engine *e, const struct engine_opts *o, struct container_info *out,
+		  struct ar_err *err);
+/* Starts a created container, or an exited one again (a new monitor). */
+int engine_start(struct engine *e, const char *ref, struct ar_err *err);
+/* Stop signal, up to `timeout` seconds (< 0: the container's own), then
+ * SIGKILL to every process. A container that is not running: no-op. */
+int engine_stop(struct engine *e, const char *ref, int timeout, struct ar_err *err);
+int engine_kill(struct engine *e, const char *ref, int sig, struct ar_err *err);
+/* Refused while running unless force (then killed first). */
+int engine_remove(struct engine *e, const char *ref, bool force, bool volumes,
+		  struct ar_err *err);
+/* Blocks until the container has exited; its exit code. Works for a
+ * --rm container removed meanwhile (the exits table keeps its code). */
+int engine_wait(struct engine *e, const char *ref, int *exit_code, struct ar_err *err);
+
+enum engine_state { ENGINE_CREATED, ENGINE_RUNNING, ENGINE_EXITED };
+
+struct engine_info {
+	struct container_info c;
+	enum engine_state state;
+	char *config;			/* engine options JSON */
+	pid_t init_pid, monitor_pid;
+	int64_t started_at, finished_at;	/* ns since the epoch, 0: never */
+	int exit_code;			/* -1: unknown (the monitor died) */
+	bool oom_killed;
+};
+void engine_info_free(struct engine_info *i);
+
+/* Loads a container and makes its state truthful first: a row that says
+ * running whose monitor is gone is checked against the runtime. */
+int engine_find(struct engine *e, const char *ref, struct engine_info *out, struct ar_err *err);
+typedef int (*engine_fn)(const struct engine_info *i, void *data);
+int engine_list(struct engine *e, engine_fn fn, void *data, struct ar_err *err);
+
+const char *engine_state_name(enum engine_state s);	/* "created", ... */
+
+/* The monitor's body (`argon _monitor ID FD`): never returns. */
+void engine_monitor_main(struct engine *e, const char *id, int report_fd);
+
+#endif
