@@ -72,8 +72,10 @@ static void read_lines(int fd, char **buf, size_t *len, char ***lines)
 			start = i + 1;
 		}
 	}
-	memmove(*buf, *buf + start, *len - start);
-	*len -= start;
+	if (start > 0) {
+		memmove(*buf, *buf + start, *len - start);
+		*len -= start;
+	}
 }
 
 static bool exited(struct engine *e, const char *id)
