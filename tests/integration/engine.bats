@@ -167,6 +167,37 @@ trap_script() { # trap_script SIGNAL CODE
 	assert_eq "$output" $'ro\nwrote\ntmpfs'
 }
 
+@test "engine: a missing command fails with 127 and leaves nothing running" {
+	erun run busybox /no/such
+	assert_status 127
+	assert_contains "$stderr" /no/such
+	retry 20 0.1 eval '[ -z "$(pids_of "$TMP")" ]' || fail "processes left: $(procs_of "$TMP")"
+	erun ps -q
+	assert_eq "$output" "" "running containers"
+}
+
+@test "engine: -v and --mount bind host dirs, read-only when asked" {
+	mkdir -p "$TMP/host" "$TMP/hostro"
+	echo from-host >"$TMP/hostro/f"
+	erun run -v "$TMP/host:/h" --mount "type=bind,source=$TMP/hostro,target=/r,readonly" busybox \
+		sh -c 'echo from-container >/h/f && cat /r/f; echo x >/r/g 2>/dev/null && echo rw || echo ro'
+	assert_success
+	assert_eq "$output" $'from-host\nro'
+	assert_eq "$(cat "$TMP/host/f")" from-container "file written through -v"
+	[ ! -e "$TMP/hostro/g" ] || fail "a read-only bind was written"
+}
+
+@test "engine: --storage-size caps the writable layer; --rm releases its loop device" {
+	erun run --rm --storage-size 16m busybox sh -c \
+		'dd if=/dev/zero of=/big bs=1M count=32 2>/dev/null && echo wrote-all || echo capped'
+	assert_success
+	assert_eq "$output" capped
+	assert_no_containers
+	local left
+	left=$(loops_left "$AROOT")
+	[ -z "$left" ] || fail "loop devices left: $left"
+}
+
 @test "engine: run -i and run -t are refused with 125 and leave nothing" {
 	local f
 	for f in -i -t -it; do
@@ -188,7 +219,10 @@ trap_script() { # trap_script SIGNAL CODE
 }
 
 @test "engine: run -d --rm leaves nothing after the container exits" {
-	run_d --rm busybox sh -c 'sleep 0.5'
+	run_d --rm busybox sh -c 'sleep 0.5; exit 3'
+	erun wait "$ID"
+	assert_success
+	assert_eq "$output" 3 "wait output of a --rm container"
 	retry 100 0.1 eval '[ -z "$(eng ps -aq)" ]' ||
 		fail "container still listed 10 s later: $(eng ps -a)"
 	assert_no_containers
@@ -230,6 +264,20 @@ trap_script() { # trap_script SIGNAL CODE
 	assert_eq "$(ins "$id1" 'c["State"]["ExitCode"]')" 7 "exit code of s1"
 	assert_eq "$(ins "$ID" 'c["State"]["ExitCode"]')" 8 "exit code of s2"
 	logs_have s1 '^got TERM$' || fail "no \`got TERM\` in the logs of s1: $(eng logs s1 2>&1)"
+}
+
+@test "engine: --stop-timeout sets stop's wait before SIGKILL" {
+	run_d --stop-timeout 1 busybox sh -c 'trap "" TERM; echo ready; while true; do sleep 0.1; done'
+	wait_logs "$ID" ready
+	local t0 t1
+	t0=$(now_ms)
+	erun stop "$ID"
+	t1=$(now_ms)
+	assert_success
+	((t1 - t0 >= 1000)) || fail "stop took $((t1 - t0)) ms, less than 1 s"
+	((t1 - t0 < 8000)) || fail "stop took $((t1 - t0)) ms: --stop-timeout 1 ignored"
+	erun wait "$ID"
+	assert_eq "$output" 137 "exit code"
 }
 
 @test "engine: --stop-signal chooses the signal stop sends" {
@@ -308,6 +356,7 @@ trap_script() { # trap_script SIGNAL CODE
 	erun rm "$ID"
 	assert_success
 	assert_eq "$(eng volume ls -q | grep -vx keep | grep -c .)" 1 "anonymous volumes after rm without -v"
+	# shellcheck disable=SC2046
 	eng volume rm $(eng volume ls -q) >/dev/null
 }
 
@@ -610,6 +659,14 @@ trap_script() { # trap_script SIGNAL CODE
 	pid=$(pid_of "$ID")
 	grep -q "memory:.*/argon/$ID\$" "/proc/$pid/cgroup" || grep -q "^0::.*/argon/$ID\$" "/proc/$pid/cgroup" ||
 		fail "the container's process is not in argon/$ID: $(cat "/proc/$pid/cgroup")"
+}
+
+@test "engine: a container over its memory limit is OOM-killed, inspect says so" {
+	[ "$(grep -c . /proc/swaps)" -le 1 ] || skip "swap is on: a memory hog would swap, not be killed"
+	erun run --name hog -m 16m busybox tail /dev/zero
+	assert_status 137
+	assert_eq "$(ins hog 'c["State"]["OOMKilled"]')" true State.OOMKilled
+	assert_eq "$(ins hog 'c["State"]["ExitCode"]')" 137 State.ExitCode
 }
 
 @test "engine: --pids-limit sets the container's pids.max" {
