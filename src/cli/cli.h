@@ -92,6 +92,7 @@ int cmd_ps(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_logs(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_monitor(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_exec(struct cli *cli, int argc, char **argv, struct ar_err *err);
 
 /* Follows a container's log to stdout/stderr (logs.c); `follow` until it
  * has exited. `fd` is the open log file. */

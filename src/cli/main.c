@@ -20,6 +20,7 @@ static const struct {
 	{ "run", cmd_run, "create and start a container (-d: detached)" },
 	{ "create", cmd_create, "create a container" },
 	{ "start", cmd_start, "start containers" },
+	{ "exec", cmd_exec, "run a command in a running container" },
 	{ "stop", cmd_stop, "stop containers (stop signal, then SIGKILL)" },
 	{ "kill", cmd_kill, "send a signal to containers" },
 	{ "rm", cmd_rm, "remove containers" },

@@ -72,6 +72,16 @@ struct ar_exec_opts {
  * spec_process_free. */
 int ar_exec_default_process(struct ar_runtime *rt, const char *id, struct spec_process *p,
 			    struct ar_err *err);
+/* What `exec` flags change in that process; NULL fields leave it. */
+struct ar_exec_override {
+	char *const *args;	/* replaces args when non-empty */
+	char *const *env;	/* "K=V", each replacing the same K */
+	const char *cwd;	/* absolute */
+	const char *user;	/* "UID[:GID]" */
+};
+int ar_exec_override(struct spec_process *p, const struct ar_exec_override *o,
+		     struct ar_err *err);
+
 /* Starts a process inside a running container. Returns its pid; when the
  * caller waits (not detached) it must be a subreaper (see ar_wait_child). */
 int ar_container_exec(struct ar_runtime *rt, const struct ar_exec_opts *o, pid_t *pid,

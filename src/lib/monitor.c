@@ -33,6 +33,9 @@ static void exec_monitor(struct engine *e, const char *id, int report)
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0 ||
 	    fcntl(report, F_SETFD, 0) < 0)
 		_exit(127);
+	/* Nor its working directory: a long-lived monitor would keep it busy. */
+	if (chdir("/") < 0)
+		_exit(127);
 	snprintf(fdnum, sizeof fdnum, "%d", report);
 	char *argv[] = { "argon", "--root", e->store->root, "--state-dir", (char *)e->state_dir,
 			 "_monitor", (char *)id, fdnum, NULL };
@@ -259,6 +262,17 @@ static bool oom_killed(struct mon *m)
 	return oom;
 }
 
+/* The OOM flag first (the runtime's state says, until deleted), then the
+ * runtime container goes, killing whatever the init left in its cgroup. */
+static void init_exited(struct mon *m)
+{
+	struct ar_err ignored = { 0 };
+
+	m->oom = oom_killed(m);
+	ar_container_delete(&m->e->rt, m->id, true, &ignored);
+	ar_err_clear(&ignored);
+}
+
 /* Logs until the init exits; then, once the runtime has killed what was
  * left of the container, until both pipes end. */
 static void monitor_loop(struct mon *m)
@@ -279,15 +293,15 @@ static void monitor_loop(struct mon *m)
 			err_open = false;
 		if (!init_gone && p[2].revents && reap(m)) {
 			init_gone = true;
-			m->oom = oom_killed(m);	/* the runtime's state says, until deleted */
-			struct ar_err ignored = { 0 };
-			/* Kills whatever the init left in its cgroup. */
-			ar_container_delete(&m->e->rt, m->id, true, &ignored);
-			ar_err_clear(&ignored);
+			init_exited(m);
 		}
 	}
-	while (!init_gone && !reap(m))
-		poll(&(struct pollfd){ m->sigfd, POLLIN, 0 }, 1, -1);
+	/* The pipes may end first (the init closed them, or died): wait. */
+	if (!init_gone) {
+		while (!reap(m))
+			poll(&(struct pollfd){ m->sigfd, POLLIN, 0 }, 1, -1);
+		init_exited(m);
+	}
 }
 
 static int exit_code_of(int status)

@@ -84,58 +84,13 @@ static int parse_exec(int argc, char **argv, struct exec_args *a, struct ar_err 
 	return optind;
 }
 
-/* "K=V" from --env replaces the same K from the config. */
-static void env_set(struct spec_process *p, const char *kv)
-{
-	size_t klen = strcspn(kv, "="), n = strv_len(p->env);
-
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(p->env[i], kv, klen) == 0 && p->env[i][klen] == '=') {
-			free(p->env[i]);
-			p->env[i] = xstrdup(kv);
-			return;
-		}
-	push(&p->env, &n, kv);
-}
-
-static int parse_user(const char *s, struct spec_process *p, struct ar_err *err)
-{
-	_cleanup_free_ char *u = xstrdup(s);
-	char *g = strchr(u, ':');
-	uint64_t v;
-
-	if (g)
-		*g++ = '\0';
-	if (parse_u64(u, &v) < 0 || v > 0xfffffffeu)
-		return ar_error(err, EINVAL, "exec: --user `%s`: expected UID[:GID] numbers", s);
-	p->user.uid = (uint32_t)v;
-	if (g) {
-		if (parse_u64(g, &v) < 0 || v > 0xfffffffeu)
-			return ar_error(err, EINVAL, "exec: --user `%s`: expected UID[:GID] numbers", s);
-		p->user.gid = (uint32_t)v;
-	}
-	return 0;
-}
-
 static int apply_flags(struct exec_args *a, char **args, struct spec_process *p,
 		       struct ar_err *err)
 {
-	size_t n = 0;
+	struct ar_exec_override o = { .args = args, .env = a->env, .cwd = a->cwd,
+				      .user = a->user };
 
-	for (char **s = args; *s; s++)
-		push(&p->args, &n, *s);
-	for (size_t i = 0; i < a->n_env; i++) {
-		if (strchr(a->env[i], '=') == NULL)
-			return ar_error(err, EINVAL, "exec: --env `%s`: expected KEY=VALUE", a->env[i]);
-		env_set(p, a->env[i]);
-	}
-	if (a->cwd) {
-		if (a->cwd[0] != '/')
-			return ar_error(err, EINVAL, "exec: --cwd `%s` must be absolute", a->cwd);
-		free(p->cwd);
-		p->cwd = xstrdup(a->cwd);
-	}
-	if (a->user && parse_user(a->user, p, err) < 0)
+	if (ar_exec_override(p, &o, err) < 0)
 		return -1;
 	for (size_t i = 0; i < a->n_caps; i++) {
 		int cap = cap_from_name(a->caps[i]);

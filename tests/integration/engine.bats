@@ -789,3 +789,54 @@ trap_script() { # trap_script SIGNAL CODE
 	fds_after=$(ls "/proc/$me/fd" | wc -l)
 	assert_eq "$fds_after" "$fds_before" "fds of the test shell"
 }
+
+# ---------------------------------------------------------------- exec
+
+@test "exec: runs in the container's namespaces with its env; the exit code passes through" {
+	run_d -e FOO=bar busybox sleep 1000
+	erun exec "$ID" sh -c 'echo "$FOO $(hostname) $$"; exit 6'
+	assert_status 6
+	local words
+	read -ra words <<<"$output"
+	assert_eq "${words[0]}" bar "env from the container"
+	assert_eq "${words[1]}" "${ID:0:12}" "hostname of the container"
+	[ "${words[2]}" != 1 ] || fail "exec'd process is pid 1"
+	# The container's pid namespace: its init is the sleep.
+	erun exec "$ID" cat /proc/1/cmdline
+	assert_contains "$output" sleep
+}
+
+@test "exec: -e, -w and -u override the container's process" {
+	run_d -e FOO=bar busybox sleep 1000
+	erun exec -e FOO=baz -w /bin -u 1000:1001 "$ID" sh -c 'echo "$FOO $PWD"; grep -E "^(Uid|Gid):" /proc/self/status'
+	assert_success
+	assert_eq "${lines[0]}" "baz /bin"
+	[[ ${lines[1]} =~ ^Uid:[[:space:]]+1000[[:space:]] ]] || fail "uid: ${lines[1]}"
+	[[ ${lines[2]} =~ ^Gid:[[:space:]]+1001[[:space:]] ]] || fail "gid: ${lines[2]}"
+}
+
+@test "exec: a missing command gives 127, a stopped container 1, -t 125 for now" {
+	run_d busybox sleep 1000
+	erun exec "$ID" /no/such/program
+	assert_status 127
+	assert_contains "$stderr" /no/such/program
+	erun exec -t "$ID" sh
+	assert_status 125
+	eng stop -t 0 "$ID" >/dev/null
+	erun exec "$ID" true
+	assert_status 1
+	assert_contains "$stderr" "not running"
+}
+
+@test "exec -d: the process runs on after exec returns, and dies with the container" {
+	run_d busybox sleep 1000
+	erun exec -d "$ID" sh -c 'echo started > /tmp/x; sleep 1000'
+	assert_success
+	retry 50 0.1 eval 'eng exec "$ID" cat /tmp/x 2>/dev/null | grep -q started' ||
+		fail "the detached process did not run"
+	local n
+	n=$(eng exec "$ID" sh -c 'ls /proc | grep -c "^[0-9]"')
+	((n >= 3)) || fail "processes in the container: $n"
+	eng rm -f "$ID" >/dev/null
+	[ -z "$(pids_of "$TMP")" ] || fail "processes left: $(pids_of "$TMP")"
+}
