@@ -56,6 +56,14 @@ int cli_dispatch(struct cli *cli, int argc, char **argv, const struct cli_subcmd
 int cli_list_flags(int argc, char **argv, const char *usage, bool *quiet, bool *json,
 		   struct ar_err *err);
 
+/* docker's `inspect`: a JSON array of one object per name in argv[1..];
+ * `one` makes the object or fails (the message is printed, the rest go on,
+ * the status is 1). "[]" when none was found. */
+struct json_object;
+typedef struct json_object *(*cli_inspect_fn)(struct cli *cli, const char *name,
+					     struct ar_err *err);
+int cli_inspect_each(struct cli *cli, int argc, char **argv, cli_inspect_fn one);
+
 /* Output helpers (output.c). */
 char *human_size(uint64_t bytes);		/* docker's: "4.26MB" (1000-based) */
 char *human_ago(int64_t unix_seconds);		/* "3 minutes ago" */

@@ -70,34 +70,25 @@ static json_object *image_json(struct store *s, const struct image_info *img)
 	return o;
 }
 
+static json_object *inspect_image(struct cli *cli, const char *name, struct ar_err *err)
+{
+	struct image_info img;
+	json_object *o;
+
+	if (store_image_find(cli->store, name, &img, err) < 0)
+		return NULL;
+	o = image_json(cli->store, &img);
+	image_info_free(&img);
+	return o;
+}
+
 int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	struct store *s;
-	json_object *all;
-	int failed = 0;
-
-	if (argc < 2)
+	if (argc < 2 || argv[1][0] == '-')
 		return cli_usage(err, "usage: argon image inspect IMAGE...");
-	if ((s = cli_store(cli, err)) == NULL)
+	if (cli_store(cli, err) == NULL)
 		return -1;
-	all = json_object_new_array();
-	for (int i = 1; i < argc; i++) {
-		struct image_info img;
-		struct ar_err one = { 0 };
-		if (store_image_find(s, argv[i], &img, &one) < 0) {
-			fprintf(stderr, "argon: %s\n", one.msg);
-			ar_err_clear(&one);
-			failed = 1;
-			continue;
-		}
-		json_object_array_add(all, image_json(s, &img));
-		image_info_free(&img);
-	}
-	printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY |
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(all);
-	return failed;
+	return cli_inspect_each(cli, argc, argv, inspect_image);
 }
 
 /* `argon image ls|rm|inspect|tag|import`, docker's management commands. */

@@ -278,33 +278,23 @@ static json_object *container_json(const struct engine_info *i, const char *root
 	return o;
 }
 
+static json_object *inspect_container(struct cli *cli, const char *name, struct ar_err *err)
+{
+	struct engine_info i;
+	json_object *o;
+
+	if (engine_find(&cli->engine, name, &i, err) < 0)
+		return NULL;
+	o = container_json(&i, cli->store->root);
+	engine_info_free(&i);
+	return o;
+}
+
 int cmd_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	struct engine *e;
-	json_object *all;
-	int failed = 0;
-
 	if (argc < 2 || argv[1][0] == '-')
 		return cli_usage(err, "usage: argon inspect CONTAINER...");
-	if ((e = cli_engine(cli, err)) == NULL)
+	if (cli_engine(cli, err) == NULL)
 		return -1;
-	all = json_object_new_array();
-	for (int k = 1; k < argc; k++) {
-		struct engine_info i;
-		struct ar_err one = { 0 };
-		if (engine_find(e, argv[k], &i, &one) < 0) {
-			fprintf(stderr, "argon: %s\n", one.msg);
-			ar_err_clear(&one);
-			failed = 1;
-			continue;
-		}
-		json_object_array_add(all, container_json(&i, e->store->root));
-		engine_info_free(&i);
-	}
-	/* docker prints "[]" when nothing was found */
-	printf("%s\n", json_object_array_length(all) == 0 ? "[]" :
-		json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-						    JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(all);
-	return failed;
+	return cli_inspect_each(cli, argc, argv, inspect_container);
 }

@@ -105,43 +105,33 @@ static int volume_ls(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	return r;
 }
 
+static json_object *inspect_volume(struct cli *cli, const char *name, struct ar_err *err)
+{
+	struct volume_info v;
+	json_object *o;
+
+	if (store_volume_find(cli->store, name, &v, err) < 0)
+		return NULL;
+	o = json_object_new_object();
+	_cleanup_free_ char *at = rfc3339(v.created);
+	json_object_object_add(o, "CreatedAt", json_object_new_string(at));
+	json_object_object_add(o, "Driver", json_object_new_string("local"));
+	json_object_object_add(o, "Labels", labels_json(&v));
+	json_object_object_add(o, "Mountpoint", json_object_new_string(v.mountpoint));
+	json_object_object_add(o, "Name", json_object_new_string(v.name));
+	json_object_object_add(o, "Options", NULL);
+	json_object_object_add(o, "Scope", json_object_new_string("local"));
+	volume_info_free(&v);
+	return o;
+}
+
 static int volume_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	struct store *s;
-	json_object *all;
-	int failed = 0;
-
-	if (argc < 2)
+	if (argc < 2 || argv[1][0] == '-')
 		return cli_usage(err, "usage: argon volume inspect VOLUME...");
-	if ((s = cli_store(cli, err)) == NULL)
+	if (cli_store(cli, err) == NULL)
 		return -1;
-	all = json_object_new_array();
-	for (int i = 1; i < argc; i++) {
-		struct volume_info v;
-		struct ar_err one = { 0 };
-		if (store_volume_find(s, argv[i], &v, &one) < 0) {
-			fprintf(stderr, "argon: %s\n", one.msg);
-			ar_err_clear(&one);
-			failed = 1;
-			continue;
-		}
-		json_object *o = json_object_new_object();
-		_cleanup_free_ char *at = rfc3339(v.created);
-		json_object_object_add(o, "CreatedAt", json_object_new_string(at));
-		json_object_object_add(o, "Driver", json_object_new_string("local"));
-		json_object_object_add(o, "Labels", labels_json(&v));
-		json_object_object_add(o, "Mountpoint", json_object_new_string(v.mountpoint));
-		json_object_object_add(o, "Name", json_object_new_string(v.name));
-		json_object_object_add(o, "Options", NULL);
-		json_object_object_add(o, "Scope", json_object_new_string("local"));
-		json_object_array_add(all, o);
-		volume_info_free(&v);
-	}
-	printf("%s\n", json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY |
-						      JSON_C_TO_STRING_SPACED |
-						      JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(all);
-	return failed;
+	return cli_inspect_each(cli, argc, argv, inspect_volume);
 }
 
 static int volume_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)

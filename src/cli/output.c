@@ -1,6 +1,7 @@
 /* argon — output in docker's shapes: sizes, ages, tables, --format. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -137,4 +138,27 @@ void table_print(struct table *t, FILE *f)
 	free(t->cells);
 	free(t);
 	free(w);
+}
+
+int cli_inspect_each(struct cli *cli, int argc, char **argv, cli_inspect_fn one)
+{
+	json_object *all = json_object_new_array();
+	int failed = 0;
+
+	for (int i = 1; i < argc; i++) {
+		struct ar_err err = { 0 };
+		json_object *o = one(cli, argv[i], &err);
+		if (o == NULL) {
+			fprintf(stderr, "argon: %s\n", err.msg ? err.msg : "unknown error");
+			failed = 1;
+		} else {
+			json_object_array_add(all, o);
+		}
+		ar_err_clear(&err);
+	}
+	printf("%s\n", json_object_array_length(all) == 0 ? "[]" :
+		json_object_to_json_string_ext(all, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+						    JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(all);
+	return failed;
 }
