@@ -313,7 +313,6 @@ static int exit_code_of(int status)
 	return 255;
 }
 
-
 static void monitor_record(struct mon *m)
 {
 	int code = exit_code_of(m->status);

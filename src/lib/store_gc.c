@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <time.h>
 
 #include "db.h"
 #include "sandbox.h"
@@ -187,6 +188,10 @@ int store_reconcile(struct store *s, struct ar_err *err)
 		return -1;
 	}
 	reconcile_containers(s);
+	/* Exit codes of --rm containers are kept for clients still waiting:
+	 * an hour is plenty. */
+	db_run(s->db, NULL, "DELETE FROM exits WHERE finished_at < ?", "i",
+	       (int64_t)(time(NULL) - 3600) * 1000000000LL);
 	if (db_commit(s->db, err) < 0) {
 		db_rollback(s->db);
 		store_undoom(s, doomed);
