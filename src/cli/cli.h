@@ -56,6 +56,12 @@ int cli_dispatch(struct cli *cli, int argc, char **argv, const struct cli_subcmd
 int cli_list_flags(int argc, char **argv, const char *usage, bool *quiet, bool *json,
 		   struct ar_err *err);
 
+/* docker's commands over several names (rm, stop, rmi, volume rm ...):
+ * `fn` on each; a failure is printed ("argon: <message>") and the next
+ * name goes on; the status is 1 when any failed. `fn` prints its output. */
+typedef int (*cli_each_fn)(struct cli *cli, const char *name, void *data, struct ar_err *err);
+int cli_each(struct cli *cli, char *const *names, int n, cli_each_fn fn, void *data);
+
 /* docker's `inspect`: a JSON array of one object per name in argv[1..];
  * `one` makes the object or fails (the message is printed, the rest go on,
  * the status is 1). "[]" when none was found. */

@@ -43,47 +43,40 @@ int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	return r == -1 ? create_failure(err) : r;
 }
 
-/* Runs `fn` on each container named from argv[first]; docker goes on
- * after a failure and exits 1 at the end. */
-static int each(struct cli *cli, int argc, char **argv, int first,
-		int (*fn)(struct engine *, const char *, void *, struct ar_err *), void *data,
-		bool print_ref, struct ar_err *err)
+/* `fn` on each container named from argv[first] (docker goes on after a
+ * failure and exits 1 at the end); each success prints its name. */
+static int each(struct cli *cli, int argc, char **argv, int first, cli_each_fn fn, void *data,
+		struct ar_err *err)
 {
-	struct engine *e = cli_engine(cli, err);
-	int failed = 0;
-
-	if (e == NULL)
-		return -1;
 	if (first >= argc)
 		return cli_usage(err, "`argon %s` needs at least one container", argv[0]);
-	for (int i = first; i < argc; i++) {
-		struct ar_err one = { 0 };
-		if (fn(e, argv[i], data, &one) < 0) {
-			fprintf(stderr, "argon: %s\n", one.msg);
-			failed = 1;
-		} else if (print_ref) {
-			printf("%s\n", argv[i]);
-		}
-		ar_err_clear(&one);
-	}
-	return failed;
+	if (cli_engine(cli, err) == NULL)
+		return -1;
+	return cli_each(cli, argv + first, argc - first, fn, data);
 }
 
-static int start_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+static int said(int r, const char *name)
 {
-	return engine_start(e, ref, err);
+	if (r == 0)
+		printf("%s\n", name);
+	return r;
+}
+
+static int start_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
+{
+	return said(engine_start(&cli->engine, ref, err), ref);
 }
 
 int cmd_start(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	if (argc > 1 && argv[1][0] == '-')
 		return cli_usage(err, "usage: argon start CONTAINER...");
-	return each(cli, argc, argv, 1, start_one, NULL, true, err);
+	return each(cli, argc, argv, 1, start_one, NULL, err);
 }
 
-static int stop_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+static int stop_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return engine_stop(e, ref, *(int *)data, err);
+	return said(engine_stop(&cli->engine, ref, *(int *)data, err), ref);
 }
 
 int cmd_stop(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -97,12 +90,12 @@ int cmd_stop(struct cli *cli, int argc, char **argv, struct ar_err *err)
 			return cli_usage(err, "usage: argon stop [-t SECONDS] CONTAINER...");
 		timeout = (int)v;
 	}
-	return each(cli, argc, argv, optind, stop_one, &timeout, true, err);
+	return each(cli, argc, argv, optind, stop_one, &timeout, err);
 }
 
-static int kill_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+static int kill_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return engine_kill(e, ref, *(int *)data, err);
+	return said(engine_kill(&cli->engine, ref, *(int *)data, err), ref);
 }
 
 int cmd_kill(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -114,18 +107,18 @@ int cmd_kill(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		if (c != 's' || (sig = signal_parse(optarg)) <= 0)
 			return cli_usage(err, "usage: argon kill [-s SIGNAL] CONTAINER...");
 	}
-	return each(cli, argc, argv, optind, kill_one, &sig, true, err);
+	return each(cli, argc, argv, optind, kill_one, &sig, err);
 }
 
 struct rm_flags {
 	bool force, volumes;
 };
 
-static int rm_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+static int rm_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
 	const struct rm_flags *f = data;
 
-	return engine_remove(e, ref, f->force, f->volumes, err);
+	return said(engine_remove(&cli->engine, ref, f->force, f->volumes, err), ref);
 }
 
 int cmd_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -144,14 +137,14 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		else
 			return cli_usage(err, "usage: argon rm [-f] [-v] CONTAINER...");
 	}
-	return each(cli, argc, argv, optind, rm_one, &f, true, err);
+	return each(cli, argc, argv, optind, rm_one, &f, err);
 }
 
-static int wait_one(struct engine *e, const char *ref, void *data, struct ar_err *err)
+static int wait_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
 	int code;
 
-	if (engine_wait(e, ref, &code, err) < 0)
+	if (engine_wait(&cli->engine, ref, &code, err) < 0)
 		return -1;
 	printf("%d\n", code);
 	return 0;
@@ -161,7 +154,7 @@ int cmd_wait(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	if (argc > 1 && argv[1][0] == '-')
 		return cli_usage(err, "usage: argon wait CONTAINER...");
-	return each(cli, argc, argv, 1, wait_one, NULL, false, err);
+	return each(cli, argc, argv, 1, wait_one, NULL, err);
 }
 
 /* ------------------------------------------------------------ run */

@@ -158,12 +158,16 @@ static void print_line(const char *line, void *data)
 	printf("%s\n", line);
 }
 
+static int rmi_one(struct cli *cli, const char *name, void *force, struct ar_err *err)
+{
+	return store_image_remove(cli->store, name, *(bool *)force, print_line, NULL, err);
+}
+
 int cmd_rmi(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
-	struct store *s;
 	bool force = false;
-	int c, failed = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
 		if (c != 'f')
@@ -172,18 +176,9 @@ int cmd_rmi(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	}
 	if (optind >= argc)
 		return cli_usage(err, "usage: argon rmi [-f] IMAGE...");
-	if ((s = cli_store(cli, err)) == NULL)
+	if (cli_store(cli, err) == NULL)
 		return -1;
-	/* docker goes on with the next image and fails at the end. */
-	for (int i = optind; i < argc; i++) {
-		struct ar_err one = { 0 };
-		if (store_image_remove(s, argv[i], force, print_line, NULL, &one) < 0) {
-			fprintf(stderr, "argon: %s\n", one.msg);
-			failed = 1;
-		}
-		ar_err_clear(&one);
-	}
-	return failed;
+	return cli_each(cli, argv + optind, argc - optind, rmi_one, &force);
 }
 
 int cmd_tag(struct cli *cli, int argc, char **argv, struct ar_err *err)

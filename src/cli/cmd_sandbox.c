@@ -31,54 +31,42 @@ static int sandbox_create_cmd(struct cli *cli, int argc, char **argv, struct ar_
 	return r;
 }
 
-/* Runs `fn` on each container named on the command line. */
-static int each_container(struct cli *cli, int argc, char **argv, int first,
-			  int (*fn)(struct store *, const char *, void *, struct ar_err *),
+/* `fn` on each container named from argv[first]. */
+static int each_container(struct cli *cli, int argc, char **argv, int first, cli_each_fn fn,
 			  void *data, struct ar_err *err)
 {
-	struct store *s = cli_store(cli, err);
-	int failed = 0;
-
-	if (s == NULL)
+	if (cli_store(cli, err) == NULL)
 		return -1;
-	for (int i = first; i < argc; i++) {
-		struct ar_err one = { 0 };
-		if (fn(s, argv[i], data, &one) < 0) {
-			fprintf(stderr, "argon: %s\n", one.msg);
-			failed = 1;
-		}
-		ar_err_clear(&one);
-	}
-	return failed;
+	return cli_each(cli, argv + first, argc - first, fn, data);
 }
 
-static int rm_one(struct store *s, const char *ref, void *data, struct ar_err *err)
+static int rm_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	if (storage_container_remove(s, ref, *(bool *)data, err) < 0)
+	if (storage_container_remove(cli->store, ref, *(bool *)data, err) < 0)
 		return -1;
 	printf("%s\n", ref);
 	return 0;
 }
 
-static int mount_one(struct store *s, const char *ref, void *data, struct ar_err *err)
+static int mount_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
 	struct container_info c;
 	int r;
 
-	if (store_container_find(s, ref, &c, err) < 0)
+	if (store_container_find(cli->store, ref, &c, err) < 0)
 		return -1;
-	r = *(bool *)data ? storage_container_mount(s, &c, err) : sandbox_unmount(c.dir, err);
+	r = *(bool *)data ? storage_container_mount(cli->store, &c, err) : sandbox_unmount(c.dir, err);
 	if (r == 0 && *(bool *)data)
 		printf("%s/rootfs\n", c.dir);
 	container_info_free(&c);
 	return r;
 }
 
-static int path_one(struct store *s, const char *ref, void *data, struct ar_err *err)
+static int path_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
 	struct container_info c;
 
-	if (store_container_find(s, ref, &c, err) < 0)
+	if (store_container_find(cli->store, ref, &c, err) < 0)
 		return -1;
 	printf("%s\n", c.dir);
 	container_info_free(&c);

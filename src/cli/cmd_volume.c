@@ -134,12 +134,24 @@ static int volume_inspect(struct cli *cli, int argc, char **argv, struct ar_err 
 	return cli_inspect_each(cli, argc, argv, inspect_volume);
 }
 
+static int volume_rm_one(struct cli *cli, const char *name, void *force, struct ar_err *err)
+{
+	if (store_volume_remove(cli->store, name, err) == 0) {
+		printf("%s\n", name);
+		return 0;
+	}
+	if (*(bool *)force && err->errnum == ENOENT) {	/* -f: a missing one is fine */
+		ar_err_clear(err);
+		return 0;
+	}
+	return -1;
+}
+
 static int volume_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	static const struct option opts[] = { { "force", no_argument, NULL, 'f' }, { 0 } };
-	struct store *s;
 	bool force = false;
-	int c, failed = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+f", opts, NULL)) != -1) {
 		if (c != 'f')
@@ -148,19 +160,9 @@ static int volume_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	}
 	if (optind >= argc)
 		return cli_usage(err, "usage: argon volume rm [-f] VOLUME...");
-	if ((s = cli_store(cli, err)) == NULL)
+	if (cli_store(cli, err) == NULL)
 		return -1;
-	for (int i = optind; i < argc; i++) {
-		struct ar_err one = { 0 };
-		if (store_volume_remove(s, argv[i], &one) == 0)
-			printf("%s\n", argv[i]);
-		else if (!(force && one.errnum == ENOENT)) {	/* -f: a missing one is fine */
-			fprintf(stderr, "argon: %s\n", one.msg);
-			failed = 1;
-		}
-		ar_err_clear(&one);
-	}
-	return failed;
+	return cli_each(cli, argv + optind, argc - optind, volume_rm_one, &force);
 }
 
 static int print_pruned(const struct volume_info *v, void *data)

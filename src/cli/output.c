@@ -140,6 +140,21 @@ void table_print(struct table *t, FILE *f)
 	free(w);
 }
 
+int cli_each(struct cli *cli, char *const *names, int n, cli_each_fn fn, void *data)
+{
+	int failed = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct ar_err err = { 0 };
+		if (fn(cli, names[i], data, &err) < 0) {
+			fprintf(stderr, "argon: %s\n", err.msg ? err.msg : "unknown error");
+			failed = 1;
+		}
+		ar_err_clear(&err);
+	}
+	return failed;
+}
+
 int cli_inspect_each(struct cli *cli, int argc, char **argv, cli_inspect_fn one)
 {
 	json_object *all = json_object_new_array();

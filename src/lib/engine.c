@@ -193,7 +193,7 @@ int engine_kill(struct engine *e, const char *ref, int sig, struct ar_err *err)
 int engine_stop(struct engine *e, const char *ref, int timeout, struct ar_err *err)
 {
 	struct engine_info i;
-	int sig = SIGTERM, secs = 10;
+	int sig = SIGTERM, secs = 10, r = 0;
 
 	if (engine_find(e, ref, &i, err) < 0)
 		return -1;
@@ -206,12 +206,12 @@ int engine_stop(struct engine *e, const char *ref, int timeout, struct ar_err *e
 		if (!wait_exited(e, i.c.id, secs * 1000)) {
 			ar_container_kill(&e->rt, i.c.id, SIGKILL, true, &ignored);
 			if (!wait_exited(e, i.c.id, 10000))
-				ar_fail(err, ETIMEDOUT, "container `%s` did not stop", ref);
+				r = ar_fail(err, ETIMEDOUT, "container `%s` did not stop", ref);
 		}
 		ar_err_clear(&ignored);
 	}
 	engine_info_free(&i);
-	return err && err->msg ? -1 : 0;
+	return r;
 }
 
 /* The monitor of a container being removed must be done with it first. */
