@@ -95,6 +95,7 @@ int cmd_sandbox(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_diff(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_commit(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_export(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_cp(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_start(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err);
@@ -105,8 +106,19 @@ int cmd_wait(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_ps(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_logs(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_events(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_monitor(struct cli *cli, int argc, char **argv, struct ar_err *err);
+/* Prepares the `host` image when `ref` names it and it does not exist. */
+int cli_ensure_host_image(struct cli *cli, const char *ref, struct ar_err *err);
+int cmd_monitor_done(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_exec(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_restart(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_pause(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_unpause(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_rename(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_top(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_port(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_stats(struct cli *cli, int argc, char **argv, struct ar_err *err);
 
 /* Follows a container's log to stdout/stderr (logs.c); `follow` until it
  * has exited. `fd` is the open log file. */
@@ -114,6 +126,7 @@ struct log_opts {
 	bool follow, timestamps;
 	long tail;		/* < 0: all */
 	int64_t since_ns;	/* 0: all */
+	int64_t until_ns;	/* 0: no end */
 };
 int cli_print_log(struct engine *e, const char *id, int fd, const struct log_opts *o,
 		  int sigfd, struct ar_err *err);

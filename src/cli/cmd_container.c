@@ -4,11 +4,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <json-c/json.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "create_flags.h"
 #include "proc.h"
@@ -34,7 +36,9 @@ int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	struct engine *e;
 	int r = cli_parse_create(argc, argv, CREATE_CONTAINER, &a, err);
 
-	if (r == 0 && ((e = cli_engine(cli, err)) == NULL || engine_create(e, &a.e, &c, err) < 0))
+	if (r == 0 && ((e = cli_engine(cli, err)) == NULL ||
+		       cli_ensure_host_image(cli, a.e.image_ref, err) < 0 ||
+		       engine_create(e, &a.e, &c, err) < 0))
 		r = -1;
 	if (r == 0)
 		printf("%s\n", c.id);
@@ -67,11 +71,57 @@ static int start_one(struct cli *cli, const char *ref, void *data, struct ar_err
 	return said(engine_start(&cli->engine, ref, err), ref);
 }
 
+static int run_interactive(struct engine *e, const struct container_info *c,
+			   const struct attach_opts *o, struct ar_err *err);
+
+/* start -a: the container's output (and with -i our input) until it
+ * exits; its exit code is ours. */
+static int start_attached(struct cli *cli, const char *ref, bool send_stdin,
+			  struct ar_err *err)
+{
+	struct engine *e = cli_engine(cli, err);
+	struct engine_info i;
+	json_object *j, *v;
+	struct attach_opts o = { .send_stdin = send_stdin };
+	int r;
+
+	if (e == NULL || engine_ready(e, ref, err) < 0 || engine_find(e, ref, &i, err) < 0)
+		return -1;
+	if (i.state == ENGINE_RUNNING) {
+		engine_info_free(&i);
+		return ar_fail(err, EBUSY, "container `%s` is running already: `argon start -a` "
+			       "attaches when it starts", ref);
+	}
+	j = i.config ? json_tokener_parse(i.config) : NULL;
+	o.tty = j && json_object_object_get_ex(j, "Tty", &v) && json_object_get_boolean(v);
+	json_object_put(j);
+	r = run_interactive(e, &i.c, &o, err);
+	engine_info_free(&i);
+	return r;
+}
+
 int cmd_start(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
-	if (argc > 1 && argv[1][0] == '-')
-		return cli_usage(err, "usage: argon start CONTAINER...");
-	return each(cli, argc, argv, 1, start_one, NULL, err);
+	static const struct option opts[] = {
+		{ "attach", no_argument, NULL, 'a' }, { "interactive", no_argument, NULL, 'i' },
+		{ 0 },
+	};
+	bool attach = false, interactive = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+ai", opts, NULL)) != -1) {
+		if (c == 'a')
+			attach = true;
+		else if (c == 'i')
+			interactive = true;
+		else
+			return cli_usage(err, "usage: argon start [-a] [-i] CONTAINER...");
+	}
+	if (!attach && !interactive)
+		return each(cli, argc, argv, optind, start_one, NULL, err);
+	if (argc - optind != 1)
+		return cli_usage(err, "`argon start -a` takes one container");
+	return start_attached(cli, argv[optind], interactive, err);
 }
 
 static int stop_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
@@ -193,6 +243,27 @@ static int run_attached(struct engine *e, const struct container_info *c, struct
 	return code < 0 ? 255 : code;
 }
 
+/* -i or -t: through the monitor's attach socket, connected before start. */
+static int run_interactive(struct engine *e, const struct container_info *c,
+			   const struct attach_opts *o, struct ar_err *err)
+{
+	_cleanup_close_ int sock = -1;
+	bool detached = false;
+	int code = 0;
+
+	if (cli_attach_connect(c->dir, &sock, err) < 0 || engine_start(e, c->id, err) < 0 ||
+	    cli_attach_relay(e, c->id, sock, o, &detached, err) < 0)
+		return -1;
+	if (detached) {
+		fprintf(stderr, "\r\nargon: detached from %s (`argon attach` is not there yet: "
+			"`argon logs -f %.12s`)\r\n", c->name, c->id);
+		return 0;
+	}
+	if (engine_wait(e, c->id, &code, err) < 0)
+		return -1;
+	return code < 0 ? 255 : code;
+}
+
 int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	struct create_args a;
@@ -200,7 +271,9 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	struct engine *e;
 	int r = cli_parse_create(argc, argv, CREATE_RUN, &a, err);
 
-	if (r == 0 && ((e = cli_engine(cli, err)) == NULL || engine_create(e, &a.e, &c, err) < 0))
+	if (r == 0 && ((e = cli_engine(cli, err)) == NULL ||
+		       cli_ensure_host_image(cli, a.e.image_ref, err) < 0 ||
+		       engine_create(e, &a.e, &c, err) < 0))
 		r = create_failure(err);
 	if (r == 0 && a.detach) {
 		if (engine_start(e, c.id, err) < 0) {
@@ -211,6 +284,12 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		} else {
 			printf("%s\n", c.id);
 		}
+	} else if (r == 0 && (a.e.interactive || a.e.storage.bundle.terminal)) {
+		struct attach_opts o = { .tty = a.e.storage.bundle.terminal,
+					 .send_stdin = a.e.interactive };
+		r = run_interactive(e, &c, &o, err);
+		if (r < 0)
+			r = CLI_USAGE;
 	} else if (r == 0) {
 		r = run_attached(e, &c, err);
 		if (r < 0)
@@ -238,5 +317,19 @@ int cmd_monitor(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		return -1;
 	}
 	engine_monitor_main(e, argv[1], (int)fd);
+	return 0;
+}
+
+int cmd_monitor_done(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
+	int64_t status;
+	struct engine *e;
+
+	if (argc != 3 || parse_i64(argv[2], &status) < 0 || status < 0 || status > 0xffff)
+		return cli_usage(err, "usage: argon _monitor-done ID STATUS (run by argon-monitor)");
+	/* Not cli_engine's reconcile: this container is ours to settle. */
+	if (store_open(cli->root, &cli->store, err) < 0 || (e = cli_engine(cli, err)) == NULL)
+		return -1;
+	engine_monitor_done(e, argv[1], (int)status);
 	return 0;
 }

@@ -57,3 +57,25 @@ int cmd_prep(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	printf("%s\n", id);
 	return 0;
 }
+
+/* `argon run host ...` on a fresh machine: the host image is made on first
+ * use, with a notice, so that one command gives a container. */
+int cli_ensure_host_image(struct cli *cli, const char *ref, struct ar_err *err)
+{
+	_cleanup_free_ char *norm = NULL, *id = NULL;
+	struct prep_stats st = { 0 };
+	struct image_info img;
+	struct store *s = cli_store(cli, err);
+
+	if (s == NULL)
+		return -1;
+	if (image_ref_normalize(ref, &norm, NULL) < 0 || strcmp(norm, "host:latest") != 0)
+		return 0;
+	if (store_image_find(s, ref, &img, NULL) == 0) {
+		image_info_free(&img);
+		return 0;
+	}
+	fprintf(stderr, "argon: image `host` not found: preparing it from this machine's files "
+		"(`argon prep`; first use only)\n");
+	return storage_prep(s, NULL, NULL, "host", &st, &id, err);
+}

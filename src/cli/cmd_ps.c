@@ -7,7 +7,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cli.h"
+#include "engine_ops.h"
 #include "util.h"
 
 static json_object *json_file(const char *dir, const char *name)
@@ -24,6 +26,29 @@ static json_object *get(json_object *o, const char *key)
 	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
+/* Where the user's command starts in process.args: after `argon-init --`
+ * with --init (docker shows the command, not its reaper). */
+static size_t first_user_arg(json_object *args)
+{
+	json_object *a0 = args ? json_object_array_get_idx(args, 0) : NULL;
+	json_object *a1 = args ? json_object_array_get_idx(args, 1) : NULL;
+
+	if (a0 && a1 && strcmp(json_object_get_string(a0), BUNDLE_INIT_PATH) == 0 &&
+	    strcmp(json_object_get_string(a1), "--") == 0)
+		return 2;
+	return 0;
+}
+
+/* The user's part of process.args, as a new array. */
+static json_object *user_args(json_object *args)
+{
+	json_object *out = json_object_new_array();
+
+	for (size_t k = first_user_arg(args); args && k < json_object_array_length(args); k++)
+		json_object_array_add(out, json_object_get(json_object_array_get_idx(args, k)));
+	return out;
+}
+
 /* The process args of the bundle's config.json, as one line. */
 static char *command_line(const struct engine_info *i)
 {
@@ -31,8 +56,8 @@ static char *command_line(const struct engine_info *i)
 	json_object *args = get(get(cfg, "process"), "args");
 	_cleanup_free_ char *line = xstrdup("");
 
-	for (size_t k = 0; args && k < json_object_array_length(args); k++) {
-		char *next = xasprintf("%s%s%s", line, k ? " " : "",
+	for (size_t k = first_user_arg(args); args && k < json_object_array_length(args); k++) {
+		char *next = xasprintf("%s%s%s", line, *line ? " " : "",
 				       json_object_get_string(json_object_array_get_idx(args, k)));
 		free(line);
 		line = next;
@@ -63,7 +88,7 @@ static char *status_text(const struct engine_info *i)
 
 	if (i->state == ENGINE_RUNNING) {
 		_cleanup_free_ char *d = human_duration(now - i->started_at / 1000000000LL);
-		return xasprintf("Up %s", d);
+		return xasprintf("Up %s%s", d, i->paused ? " (Paused)" : "");
 	}
 	if (i->state == ENGINE_EXITED) {
 		_cleanup_free_ char *d = human_ago(i->finished_at / 1000000000LL);
@@ -96,7 +121,7 @@ static void ps_json(const struct engine_info *i, const char *id, const char *ima
 	json_object_object_add(o, "Image", json_object_new_string(image));
 	json_object_object_add(o, "Names", json_object_new_string(i->c.name));
 	json_object_object_add(o, "Ports", json_object_new_string(""));
-	json_object_object_add(o, "State", json_object_new_string(engine_state_name(i->state)));
+	json_object_object_add(o, "State", json_object_new_string(engine_status_name(i)));
 	json_object_object_add(o, "Status", json_object_new_string(status));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
 						      JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -183,8 +208,9 @@ static json_object *state_json(const struct engine_info *i)
 	json_object *s = json_object_new_object();
 	bool running = i->state == ENGINE_RUNNING;
 
-	json_object_object_add(s, "Status", json_object_new_string(engine_state_name(i->state)));
+	json_object_object_add(s, "Status", json_object_new_string(engine_status_name(i)));
 	json_object_object_add(s, "Running", json_object_new_boolean(running));
+	json_object_object_add(s, "Paused", json_object_new_boolean(i->paused));
 	json_object_object_add(s, "Pid", json_object_new_int(running ? i->init_pid : 0));
 	json_object_object_add(s, "MonitorPid", json_object_new_int(i->monitor_pid));
 	json_object_object_add(s, "ExitCode", json_object_new_int(i->exit_code));
@@ -218,6 +244,7 @@ static json_object *mounts_json(json_object *oci, const char *volumes_dir)
 		bool dflt = false, ro = false;
 		for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++)
 			dflt |= dst && strcmp(dst, defaults[d]) == 0;
+		dflt |= dst && strcmp(dst, BUNDLE_INIT_PATH) == 0;	/* --init's own */
 		if (dflt || dst == NULL || src == NULL || type == NULL)
 			continue;
 		for (size_t o = 0; opts && o < json_object_array_length(opts); o++)
@@ -239,11 +266,17 @@ static json_object *mounts_json(json_object *oci, const char *volumes_dir)
 	return out;
 }
 
+/* docker's HostConfig names the engine options JSON keeps as they are. */
+static const char *const host_keys[] = {
+	"NanoCpus", "CpuShares", "CpusetCpus", "BlkioWeight", "MemorySwap", "Ulimits", "Devices",
+	"CapAdd", "CapDrop", "Privileged", "SecurityOpt", "NetworkMode", "Init", "LogConfig", NULL,
+};
+
 static json_object *container_json(const struct engine_info *i, const char *root)
 {
 	json_object *o = json_object_new_object(), *cfg = json_file(i->c.dir, "config.json");
 	json_object *opts = i->config ? json_tokener_parse(i->config) : NULL;
-	json_object *proc = get(cfg, "process"), *args = get(proc, "args");
+	json_object *proc = get(cfg, "process"), *args = user_args(get(proc, "args"));
 	json_object *conf = json_object_new_object(), *host = json_object_new_object();
 	_cleanup_free_ char *name = xasprintf("/%s", i->c.name), *created = rfc3339(i->c.created);
 
@@ -269,12 +302,16 @@ static json_object *container_json(const struct engine_info *i, const char *root
 	json_object_object_add(host, "AutoRemove", copy_of(get(opts, "AutoRemove")));
 	json_object_object_add(host, "Memory", copy_of(get(opts, "Memory")));
 	json_object_object_add(host, "PidsLimit", copy_of(get(opts, "PidsLimit")));
+	for (const char *const *k = host_keys; *k; k++)	/* as recorded by engine_create */
+		if (json_object_object_get_ex(opts, *k, NULL))
+			json_object_object_add(host, *k, copy_of(get(opts, *k)));
 	json_object_object_add(o, "HostConfig", host);
 	_cleanup_free_ char *volumes = xasprintf("%s/volumes", root);
 	json_object_object_add(o, "Mounts", mounts_json(get(cfg, "mounts"), volumes));
 	json_object_object_add(o, "BundlePath", json_object_new_string(i->c.dir));
 	json_object_put(cfg);
 	json_object_put(opts);
+	json_object_put(args);
 	return o;
 }
 

@@ -40,9 +40,33 @@ static int each_container(struct cli *cli, int argc, char **argv, int first, cli
 	return cli_each(cli, argv + first, argc - first, fn, data);
 }
 
+/* A container the engine runs (created or running, with a monitor) is
+ * not taken from under it: the engine's stop and rm -f end it cleanly. */
+static int refuse_engine_running(struct cli *cli, const char *ref, struct ar_err *err)
+{
+	struct engine *e;
+	struct engine_info i;
+	bool running;
+
+	/* No state dir: the engine runs nothing (and none is made for this). */
+	if (access(cli->state_dir, F_OK) < 0 && errno == ENOENT)
+		return 0;
+	if ((e = cli_engine(cli, err)) == NULL)
+		return -1;
+	if (engine_find(e, ref, &i, NULL) < 0)
+		return 0;	/* not found: storage_container_remove says so */
+	running = i.state != ENGINE_EXITED && i.monitor_pid > 0;
+	engine_info_free(&i);
+	if (running)
+		return ar_fail(err, EBUSY, "container `%s` is running: stop it first (argon stop "
+			       "/ argon rm -f)", ref);
+	return 0;
+}
+
 static int rm_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	if (storage_container_remove(cli->store, ref, *(bool *)data, err) < 0)
+	if (refuse_engine_running(cli, ref, err) < 0 ||
+	    storage_container_remove(cli->store, ref, *(bool *)data, err) < 0)
 		return -1;
 	printf("%s\n", ref);
 	return 0;

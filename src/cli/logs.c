@@ -1,11 +1,13 @@
 /* argon — `argon logs` and the attached run's output: docker's json-file
- * lines of <dir>/container.log back to stdout and stderr. */
+ * lines of <dir>/container.log back to stdout and stderr. The log rotates
+ * (container.log.1, .2, ... the older): `logs` reads the rotated files
+ * oldest first, --tail counts across them, and -f follows container.log
+ * across a rotation (rotlog.h). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -13,24 +15,22 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rotlog.h"
+#include "timeparse.h"
 #include "util.h"
 
-/* "2026-11-21T20:00:00.123456789Z" → ns; 0 when unparsable. */
-static int64_t parse_time_ns(const char *s)
-{
-	struct tm tm = { 0 };
-	const char *rest = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	int64_t ns = 0, scale = 100000000;
+#define USAGE "usage: argon logs [-f] [-t] [-n|--tail N] [--since TIME] [--until TIME] CONTAINER"
 
-	if (rest == NULL)
-		return 0;
-	if (*rest == '.')
-		for (rest++; *rest >= '0' && *rest <= '9'; rest++, scale /= 10)
-			ns += (*rest - '0') * scale;
-	return (int64_t)timegm(&tm) * 1000000000LL + ns;
+static int64_t real_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One record to its stream; 0, or -1 when the line is not a record. */
+/* One record to its stream: 0, 1 when it is past --until (not printed),
+ * -1 when the line is not a record. */
 static int print_record(const char *line, const struct log_opts *o)
 {
 	json_object *j = json_tokener_parse(line), *log, *stream, *when;
@@ -41,9 +41,16 @@ static int print_record(const char *line, const struct log_opts *o)
 	    json_object_object_get_ex(j, "time", &when)) {
 		const char *t = json_object_get_string(when);
 		FILE *f = strcmp(json_object_get_string(stream), "stderr") == 0 ? stderr : stdout;
+		int64_t ns = 0;
 		r = 0;
-		if (o->since_ns && parse_time_ns(t) < o->since_ns)
+		if ((o->since_ns || o->until_ns) && time_parse(t, 0, &ns, NULL) < 0)
+			ns = 0;
+		if (o->since_ns && ns < o->since_ns)
 			goto out;
+		if (o->until_ns && ns > o->until_ns) {
+			r = 1;
+			goto out;
+		}
 		if (o->timestamps)
 			fprintf(f, "%s ", t);
 		fwrite(json_object_get_string(log), 1, (size_t)json_object_get_string_len(log), f);
@@ -54,28 +61,34 @@ out:
 	return r;
 }
 
-/* Reads whole lines from fd; keeps a partial one in *buf for next time. */
-static void read_lines(int fd, char **buf, size_t *len, char ***lines)
+/* Prints the lines there now, only the last `tail` of them when >= 0;
+ * 1 once a record is past --until. */
+static int print_available(struct rotlog *rl, const struct log_opts *o, long tail)
 {
-	char chunk[65536];
-	ssize_t n;
+	_cleanup_free_ char **ring = NULL;
+	const char *line;
+	size_t len, n = 0;
+	int r = 0;
 
-	while ((n = read(fd, chunk, sizeof chunk)) > 0) {
-		*buf = xrealloc(*buf, *len + (size_t)n + 1);
-		memcpy(*buf + *len, chunk, (size_t)n);
-		*len += (size_t)n;
+	if (tail < 0) {
+		while (r != 1 && rotlog_next(rl, &line, &len) == 1)
+			r = print_record(line, o);
+		return r == 1;
 	}
-	size_t start = 0;
-	for (size_t i = 0; i < *len; i++) {
-		if ((*buf)[i] == '\n') {
-			strv_push(lines, strndup(*buf + start, i - start));
-			start = i + 1;
-		}
+	/* --tail counts across the rotated files: the last lines of all */
+	ring = xcalloc((size_t)tail + 1, sizeof *ring);
+	for (; rotlog_next(rl, &line, &len) == 1; n++) {
+		if (tail == 0)
+			continue;
+		free(ring[n % (size_t)tail]);
+		ring[n % (size_t)tail] = strndup(line, len);
 	}
-	if (start > 0) {
-		memmove(*buf, *buf + start, *len - start);
-		*len -= start;
-	}
+	for (size_t i = n > (size_t)tail ? n - (size_t)tail : 0; i < n; i++)
+		if (r != 1)
+			r = print_record(ring[i % (size_t)tail], o);
+	for (long i = 0; i < tail; i++)
+		free(ring[i]);
+	return r == 1;
 }
 
 static bool exited(struct engine *e, const char *id)
@@ -101,73 +114,101 @@ static void forward_signals(struct engine *e, const char *id, int sigfd)
 	}
 }
 
-int cli_print_log(struct engine *e, const char *id, int fd, const struct log_opts *o,
-		  int sigfd, struct ar_err *err)
+static int print_log(struct engine *e, const char *id, struct rotlog *rl,
+		     const struct log_opts *o, int sigfd)
 {
-	_cleanup_free_ char *buf = NULL;
-	size_t len = 0;
-	bool first = true;
-
-	for (;;) {
+	for (bool first = true;; first = false) {
 		/* Exited is checked before the read: what it wrote is all there. */
-		bool done = !o->follow || exited(e, id);
-		char **lines = NULL;
-		read_lines(fd, &buf, &len, &lines);
-		size_t n = strv_len(lines), from = 0;
-		if (first && o->tail >= 0 && (size_t)o->tail < n)
-			from = n - (size_t)o->tail;
-		for (size_t i = from; i < n; i++)
-			print_record(lines[i], o);
-		strv_free(lines);
-		first = false;
-		if (done)
+		bool done = !o->follow || exited(e, id) ||
+			    (o->until_ns && real_now() > o->until_ns);
+		if (print_available(rl, o, first ? o->tail : -1) || done)
 			return 0;
 		forward_signals(e, id, sigfd);
-		poll(&(struct pollfd){ sigfd, POLLIN, 0 }, sigfd >= 0 ? 1 : 0, 50);
+		rotlog_wait(rl, sigfd, 50);
 	}
 }
 
-int cmd_logs(struct cli *cli, int argc, char **argv, struct ar_err *err)
+int cli_print_log(struct engine *e, const char *id, int fd, const struct log_opts *o,
+		  int sigfd, struct ar_err *err)
+{
+	_cleanup_free_ char *path = NULL;
+	struct engine_info i;
+	struct rotlog *rl;
+	int copy, r;
+
+	/* Where the monitor rotates it from, while the container is there. */
+	if (engine_find(e, id, &i, NULL) == 0) {
+		path = xasprintf("%s/container.log", i.c.dir);
+		engine_info_free(&i);
+	}
+	copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (copy < 0)
+		return ar_error(err, errno, "duplicate the log's fd");
+	rl = rotlog_from_fd(copy, path);
+	r = print_log(e, id, rl, o, sigfd);
+	rotlog_free(rl);
+	return r;
+}
+
+static int parse_logs_flags(int argc, char **argv, struct log_opts *o, struct ar_err *err)
 {
 	static const struct option opts[] = {
 		{ "follow", no_argument, NULL, 'f' }, { "timestamps", no_argument, NULL, 't' },
 		{ "tail", required_argument, NULL, 'n' }, { "since", required_argument, NULL, 's' },
-		{ 0 },
+		{ "until", required_argument, NULL, 'u' }, { 0 },
 	};
+	int64_t v, now = real_now();
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+ftn:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': o->follow = true; break;
+		case 't': o->timestamps = true; break;
+		case 'n':
+			if (strcmp(optarg, "all") == 0)
+				o->tail = -1;
+			else if (parse_i64(optarg, &v) == 0 && v >= 0 && v < 100000000)
+				o->tail = (long)v;
+			else
+				return cli_usage(err, "--tail: not a number of lines: `%s`", optarg);
+			break;
+		case 's':
+		case 'u':
+			if (time_parse(optarg, now, c == 's' ? &o->since_ns : &o->until_ns, err) < 0) {
+				ar_err_prefix(err, "--%s", c == 's' ? "since" : "until");
+				return CLI_USAGE;
+			}
+			/* 0 stands for "none": the epoch itself is as good */
+			if (c == 's' && o->since_ns == 0)
+				o->since_ns = 1;
+			break;
+		default:
+			return cli_usage(err, USAGE);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(err, USAGE);
+	return 0;
+}
+
+int cmd_logs(struct cli *cli, int argc, char **argv, struct ar_err *err)
+{
 	struct log_opts o = { .tail = -1 };
 	struct engine_info i;
 	struct engine *e;
-	int64_t v;
-	int c, r;
+	struct rotlog *rl;
+	int r = parse_logs_flags(argc, argv, &o, err);
 
-	while ((c = getopt_long(argc, argv, "+ftn:", opts, NULL)) != -1) {
-		if (c == 'f')
-			o.follow = true;
-		else if (c == 't')
-			o.timestamps = true;
-		else if (c == 'n' && strcmp(optarg, "all") == 0)
-			o.tail = -1;
-		else if (c == 'n' && parse_i64(optarg, &v) == 0 && v >= 0)
-			o.tail = (long)v;
-		else if (c == 's' && parse_i64(optarg, &v) == 0)
-			o.since_ns = v * 1000000000LL;	/* unix seconds */
-		else if (c == 's' && (o.since_ns = parse_time_ns(optarg)) != 0)
-			;
-		else
-			return cli_usage(err, "usage: argon logs [-f] [-t] [--tail N] [--since TIME] "
-					 "CONTAINER");
-	}
-	if (argc - optind != 1)
-		return cli_usage(err, "usage: argon logs [-f] [-t] [--tail N] CONTAINER");
+	if (r < 0)
+		return r;
 	if ((e = cli_engine(cli, err)) == NULL || engine_find(e, argv[optind], &i, err) < 0)
 		return -1;
 	_cleanup_free_ char *log = xasprintf("%s/container.log", i.c.dir);
-	_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 && errno != ENOENT) {
-		engine_info_free(&i);
-		return ar_error(err, errno, "open `%s`", log);
+	r = rotlog_open(log, true, &rl, err);
+	if (r == 0) {
+		r = print_log(e, i.c.id, rl, &o, -1);
+		rotlog_free(rl);
 	}
-	r = fd < 0 ? 0 : cli_print_log(e, i.c.id, fd, &o, -1, err);
 	engine_info_free(&i);
 	return r;
 }

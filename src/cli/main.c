@@ -27,7 +27,15 @@ static const struct {
 	{ "ps", cmd_ps, "list containers" },
 	{ "inspect", cmd_inspect, "show containers as JSON" },
 	{ "logs", cmd_logs, "show a container's output" },
+	{ "events", cmd_events, "show the engine's events (--since, --until, --filter)" },
 	{ "wait", cmd_wait, "wait for containers to exit, print their exit codes" },
+	{ "restart", cmd_restart, "stop and start containers again" },
+	{ "pause", cmd_pause, "freeze every process of containers" },
+	{ "unpause", cmd_unpause, "thaw paused containers" },
+	{ "rename", cmd_rename, "give a container a new name" },
+	{ "top", cmd_top, "show a container's processes (host ps options)" },
+	{ "stats", cmd_stats, "show containers' CPU, memory, network, block I/O, pids" },
+	{ "port", cmd_port, "list a container's published ports" },
 	{ "import", cmd_import, "import an OCI image layout or docker save archive" },
 	{ "images", cmd_images, "list images" },
 	{ "image", cmd_image, "manage images (ls, rm, inspect, tag, import)" },
@@ -39,7 +47,9 @@ static const struct {
 	{ "diff", cmd_diff, "list what a container changed" },
 	{ "commit", cmd_commit, "make an image of a container's changes" },
 	{ "export", cmd_export, "write a container's file system as a tar" },
+	{ "cp", cmd_cp, "copy files between a container and the host" },
 	{ "_monitor", cmd_monitor, NULL },	/* the per-container monitor */
+	{ "_monitor-done", cmd_monitor_done, NULL },	/* ... and its last step */
 };
 
 static void usage(FILE *f)

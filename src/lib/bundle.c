@@ -7,6 +7,10 @@
  * an entrypoint of [] or [""] means none (docker resets [""] to nil after
  * the merge). Without --entrypoint: image Entrypoint + (o->args or image
  * Cmd). An empty o->args counts as not given, as docker's len() == 0.
+ * With --init the result follows BUNDLE_INIT_PATH and "--".
+ *
+ * The HostConfig part (capabilities, devices, CPU limits ...) is in
+ * bundle_host.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +20,7 @@
 
 #include <json-c/json.h>
 
-#include "bundle.h"
+#include "bundle_priv.h"
 #include "spec.h"
 #include "util.h"
 
@@ -34,6 +38,19 @@ static json_object *strv_json(char *const *v)
 static bool strv_empty(char *const *v)
 {
 	return v == NULL || v[0] == NULL;
+}
+
+/* --init: the reaper runs the command as its child, docker-init's way. */
+static json_object *init_args(json_object *cmd)
+{
+	json_object *a = json_object_new_array();
+
+	json_object_array_add(a, json_object_new_string(BUNDLE_INIT_PATH));
+	json_object_array_add(a, json_object_new_string("--"));
+	for (size_t i = 0; i < json_object_array_length(cmd); i++)
+		json_object_array_add(a, json_object_get(json_object_array_get_idx(cmd, i)));
+	json_object_put(cmd);
+	return a;
 }
 
 static json_object *args_json(const struct bundle_opts *o, struct ar_err *err)
@@ -60,7 +77,7 @@ static json_object *args_json(const struct bundle_opts *o, struct ar_err *err)
 		ar_error(err, 0, "no command specified");
 		return NULL;
 	}
-	return a;
+	return o->init_path ? init_args(a) : a;
 }
 
 /* Sets "K=V" in env (n entries): replaces the first entry of that key and
@@ -326,8 +343,7 @@ static int mounts_fill(const struct bundle_opts *o, json_object *mounts, struct 
 	return r;
 }
 
-/* `key` of `o` as an object, made when missing. */
-static json_object *object_at(json_object *o, const char *key)
+json_object *bundle_object_at(json_object *o, const char *key)
 {
 	json_object *v;
 
@@ -340,16 +356,38 @@ static json_object *object_at(json_object *o, const char *key)
 
 static void linux_fill(const struct bundle_opts *o, json_object *top)
 {
-	json_object *lx = object_at(top, "linux");
+	json_object *lx = bundle_object_at(top, "linux"), *res;
 
 	if (o->cgroups_path)
 		json_object_object_add(lx, "cgroupsPath", json_object_new_string(o->cgroups_path));
+	if (o->memory <= 0 && o->pids_limit == 0)
+		return;
+	res = bundle_object_at(lx, "resources");
 	if (o->memory > 0)
-		json_object_object_add(object_at(object_at(lx, "resources"), "memory"), "limit",
+		json_object_object_add(bundle_object_at(res, "memory"), "limit",
 				       json_object_new_int64(o->memory));
 	if (o->pids_limit != 0)
-		json_object_object_add(object_at(object_at(lx, "resources"), "pids"), "limit",
+		json_object_object_add(bundle_object_at(res, "pids"), "limit",
 				       json_object_new_int64(o->pids_limit));
+}
+
+/* The user's mounts, and --init's reaper bound read-only. */
+static int init_mounts_fill(const struct bundle_opts *o, json_object *mounts,
+			    struct ar_err *err)
+{
+	struct bundle_opts with = *o;
+	_cleanup_free_ struct bundle_mount *all = NULL;
+
+	if (o->init_path == NULL)
+		return mounts_fill(o, mounts, err);
+	all = xcalloc(o->n_mounts + 1, sizeof *all);
+	if (o->n_mounts)
+		memcpy(all, o->mounts, o->n_mounts * sizeof *all);
+	all[o->n_mounts] = (struct bundle_mount){ .type = "bind", .source = o->init_path,
+						  .target = BUNDLE_INIT_PATH, .readonly = true };
+	with.mounts = all;
+	with.n_mounts = o->n_mounts + 1;
+	return mounts_fill(&with, mounts, err);
 }
 
 static int config_fill(const struct bundle_opts *o, json_object *top, struct ar_err *err)
@@ -367,10 +405,10 @@ static int config_fill(const struct bundle_opts *o, json_object *top, struct ar_
 		json_object_object_add(top, "hostname", json_object_new_string(o->hostname));
 	else
 		json_object_object_del(top, "hostname");
-	if (process_fill(o, process, err) < 0 || mounts_fill(o, mounts, err) < 0)
+	if (process_fill(o, process, err) < 0 || init_mounts_fill(o, mounts, err) < 0)
 		return -1;
 	linux_fill(o, top);
-	return 0;
+	return bundle_host_fill(o, top, err);
 }
 
 /* The text is checked with the runtime's own parser before it is handed

@@ -8,7 +8,12 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "hostcfg.h"
 #include "imgconfig.h"
+
+/* Where --init's reaper is bound inside the container (docker's is
+ * /sbin/docker-init); the runtime creates the mount target. */
+#define BUNDLE_INIT_PATH "/sbin/argon-init"
 
 /* A mount already resolved to host terms (volume names turned into their
  * data dirs by the caller). */
@@ -38,11 +43,34 @@ struct bundle_opts {
 	const char *cgroups_path;	/* linux.cgroupsPath */
 	int64_t memory;			/* bytes: linux.resources.memory.limit */
 	int64_t pids_limit;		/* linux.resources.pids.limit */
+	/* The rest of docker's HostConfig (hostcfg.h); 0 / NULL / false give
+	 * docker's defaults. */
+	int64_t nano_cpus;		/* --cpus: cpu quota over a 100 ms period */
+	uint64_t cpu_shares;		/* linux.resources.cpu.shares */
+	const char *cpuset_cpus;	/* linux.resources.cpu.cpus */
+	uint64_t blkio_weight;		/* 10..1000: linux.resources.blockIO.weight */
+	int64_t memory_swap;		/* memory+swap bytes; -1: unlimited */
+	const struct hostcfg_ulimit *ulimits;	/* over process.rlimits by type */
+	size_t n_ulimits;
+	const struct hostcfg_device *devices;	/* linux.devices, each allowed */
+	size_t n_devices;
+	char *const *cap_add, *const *cap_drop;	/* docker's names, "ALL" */
+	bool privileged;		/* every capability and host device, nothing
+					 * masked, /sys writable */
+	bool no_new_privileges;		/* --security-opt no-new-privileges */
+	bool host_network;		/* --network host: no network namespace */
+	const char *init_path;		/* --init: the host's argon-init, run as pid 1
+					 * from BUNDLE_INIT_PATH */
 };
 
 /* Builds the config.json text. Fails (naming the field) when there is no
  * command at all or the user is not numeric. Caller frees *out. */
 int bundle_config_json(const struct bundle_opts *o, char **out, struct ar_err *err);
+
+/* docker's HostConfig names of what o asks for (NanoCpus, CapAdd,
+ * NetworkMode, Init ...), added to `into` for `inspect`. */
+struct json_object;
+void bundle_hostconfig_json(const struct bundle_opts *o, struct json_object *into);
 
 /* bundle_config_json, then writes it atomically as <dirfd>/config.json. */
 int bundle_write(int dirfd, const struct bundle_opts *o, struct ar_err *err);

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "engine_ops.h"
 #include "engine_priv.h"
+#include "events.h"
 #include "proc.h"
 #include "util.h"
 
@@ -61,6 +63,26 @@ static void sleep_ms(int ms)
 
 /* ------------------------------------------------------------ create, start */
 
+/* docker's HostConfig.LogConfig: the json-file driver and the --log-opt
+ * values given. */
+static json_object *log_config_json(const struct engine_opts *o)
+{
+	json_object *log = json_object_new_object(), *cfg = json_object_new_object();
+	char n[24];
+
+	if (o->log_max_size > 0) {
+		snprintf(n, sizeof n, "%lld", (long long)o->log_max_size);
+		json_object_object_add(cfg, "max-size", json_object_new_string(n));
+	}
+	if (o->log_max_files > 0) {
+		snprintf(n, sizeof n, "%d", o->log_max_files);
+		json_object_object_add(cfg, "max-file", json_object_new_string(n));
+	}
+	json_object_object_add(log, "Type", json_object_new_string("json-file"));
+	json_object_object_add(log, "Config", cfg);
+	return log;
+}
+
 static char *options_json(const struct engine_opts *o)
 {
 	json_object *j = json_object_new_object(), *labels = json_object_new_object();
@@ -72,8 +94,14 @@ static char *options_json(const struct engine_opts *o)
 	json_object_object_add(j, "StopSignal", json_object_new_string(sig ? sig : "SIGTERM"));
 	json_object_object_add(j, "StopTimeout",
 			       json_object_new_int(o->stop_timeout < 0 ? 10 : o->stop_timeout));
+	json_object_object_add(j, "Tty", json_object_new_boolean(o->storage.bundle.terminal));
+	json_object_object_add(j, "OpenStdin", json_object_new_boolean(o->interactive));
+	json_object_object_add(j, "LogMaxSize", json_object_new_int64(o->log_max_size));
+	json_object_object_add(j, "LogMaxFiles", json_object_new_int(o->log_max_files));
 	json_object_object_add(j, "Memory", json_object_new_int64(o->storage.bundle.memory));
 	json_object_object_add(j, "PidsLimit", json_object_new_int64(o->storage.bundle.pids_limit));
+	bundle_hostconfig_json(&o->storage.bundle, j);	/* NanoCpus, CapAdd, Init ... */
+	json_object_object_add(j, "LogConfig", log_config_json(o));
 	for (size_t i = 0; o->labels && o->labels[i]; i++) {
 		const char *eq = strchr(o->labels[i], '=');
 		_cleanup_free_ char *k = eq ? strndup(o->labels[i], (size_t)(eq - o->labels[i]))
@@ -105,9 +133,13 @@ int engine_create(struct engine *e, const struct engine_opts *o, struct containe
 		return -1;
 	}
 	proc_start_time(mon, &mon_start);
-	return db_run(e->store->db, err, "UPDATE containers SET init_pid = ?, monitor_pid = ?, "
-		      "monitor_start = ? WHERE id = ?", "iiis", (int64_t)init, (int64_t)mon,
-		      (int64_t)mon_start, out->id);
+	if (db_run(e->store->db, err, "UPDATE containers SET init_pid = ?, monitor_pid = ?, "
+		   "monitor_start = ? WHERE id = ?", "iiis", (int64_t)init, (int64_t)mon,
+		   (int64_t)mon_start, out->id) < 0)
+		return -1;
+	engine_event(e, out->id, out->name, o->image_ref, "create",
+		     (const char *const *)o->labels);
+	return 0;
 }
 
 /* An exited container starts again as docker's does: a new runtime
@@ -128,6 +160,19 @@ static int recreate(struct engine *e, struct engine_info *i, struct ar_err *err)
 		      (int64_t)mon_start, i->c.id);
 }
 
+int engine_ready(struct engine *e, const char *ref, struct ar_err *err)
+{
+	struct engine_info i;
+	int r = 0;
+
+	if (engine_find(e, ref, &i, err) < 0)
+		return -1;
+	if (i.state == ENGINE_EXITED)
+		r = recreate(e, &i, err);
+	engine_info_free(&i);
+	return r;
+}
+
 int engine_start(struct engine *e, const char *ref, struct ar_err *err)
 {
 	struct engine_info i;
@@ -146,6 +191,8 @@ int engine_start(struct engine *e, const char *ref, struct ar_err *err)
 	if (db_run(e->store->db, err, "UPDATE containers SET state = 'running', started_at = ? "
 		   "WHERE id = ? AND state = 'created'", "is", (int64_t)engine_now_ns(), i.c.id) < 0)
 		goto out;
+	/* Before the init runs: its "die" (the monitor's) comes after. */
+	engine_event_of(e, &i, "start", NULL);
 	r = ar_container_start(&e->rt, i.c.id, err);
 	if (r < 0)
 		db_run(e->store->db, NULL, "UPDATE containers SET state = 'created', started_at = 0 "
@@ -184,7 +231,10 @@ int engine_kill(struct engine *e, const char *ref, int sig, struct ar_err *err)
 	if (i.state != ENGINE_RUNNING) {
 		r = ar_fail(err, EINVAL, "cannot kill container `%s`: it is not running", ref);
 	} else {
+		engine_event_signal(e, &i, sig);	/* before: the "die" it causes comes after */
 		r = ar_container_kill(&e->rt, i.c.id, sig, false, err);
+		if (r == 0)
+			engine_thaw_for_signal(e, &i, sig);
 	}
 	engine_info_free(&i);
 	return r;
@@ -202,12 +252,17 @@ int engine_stop(struct engine *e, const char *ref, int timeout, struct ar_err *e
 		secs = timeout;
 	if (i.state == ENGINE_RUNNING) {
 		struct ar_err ignored = { 0 };
+		engine_event_signal(e, &i, sig);
 		ar_container_kill(&e->rt, i.c.id, sig, false, &ignored);
+		engine_thaw_for_signal(e, &i, sig);
 		if (!wait_exited(e, i.c.id, secs * 1000)) {
+			engine_event_signal(e, &i, SIGKILL);
 			ar_container_kill(&e->rt, i.c.id, SIGKILL, true, &ignored);
 			if (!wait_exited(e, i.c.id, 10000))
 				r = ar_fail(err, ETIMEDOUT, "container `%s` did not stop", ref);
 		}
+		if (r == 0)
+			engine_event_of(e, &i, "stop", NULL);
 		ar_err_clear(&ignored);
 	}
 	engine_info_free(&i);
@@ -238,13 +293,18 @@ int engine_remove(struct engine *e, const char *ref, bool force, bool volumes,
 			       "first, or use -f)", ref);
 	}
 	if (i.state != ENGINE_EXITED) {
+		if (i.state == ENGINE_RUNNING)
+			engine_event_signal(e, &i, SIGKILL);
 		ar_container_kill(&e->rt, i.c.id, SIGKILL, true, &ignored);
+		engine_thaw_for_signal(e, &i, SIGKILL);
 		wait_exited(e, i.c.id, 10000);
 	}
 	wait_monitor_gone(&i, mon_start);
 	ar_container_delete(&e->rt, i.c.id, true, &ignored);
 	ar_err_clear(&ignored);
 	r = storage_container_remove(e->store, i.c.id, volumes, err);
+	if (r == 0)
+		engine_event_of(e, &i, "destroy", NULL);
 	if (r < 0 && err && err->errnum == ENOENT)	/* --rm got there first */
 		r = 0;
 	engine_info_free(&i);

@@ -46,12 +46,22 @@ struct engine_opts {
 	int stop_signal;		/* 0: SIGTERM */
 	int stop_timeout;		/* seconds; < 0: 10 */
 	char *const *labels;		/* "k=v" */
+	bool interactive;		/* -i: the init's stdin is a pipe the monitor
+					 * keeps open for attached clients; else
+					 * /dev/null. -t is storage.bundle.terminal. */
+	int64_t log_max_size;		/* bytes per log file before it rotates;
+					 * 0: 10 MiB; < 0: no cap */
+	int log_max_files;		/* log files kept, the current one
+					 * included; 0: 2 */
 };
 
 /* Creates the container (record, sandbox, bundle, monitor, runtime create):
  * its init waits for engine_start. All or nothing. */
 int engine_create(struct engine *e, const struct engine_opts *o, struct container_info *out,
 		  struct ar_err *err);
+/* An exited container gets a new runtime container and monitor, created
+ * and waiting for start (so a client can attach first); others: no-op. */
+int engine_ready(struct engine *e, const char *ref, struct ar_err *err);
 /* Starts a created container, or an exited one again (a new monitor). */
 int engine_start(struct engine *e, const char *ref, struct ar_err *err);
 /* Stop signal, up to `timeout` seconds (< 0: the container's own), then
@@ -75,6 +85,7 @@ struct engine_info {
 	int64_t started_at, finished_at;	/* ns since the epoch, 0: never */
 	int exit_code;			/* -1: unknown (the monitor died) */
 	bool oom_killed;
+	bool paused;			/* running, its freezer frozen (engine_ops.h) */
 };
 void engine_info_free(struct engine_info *i);
 
@@ -86,7 +97,10 @@ int engine_list(struct engine *e, engine_fn fn, void *data, struct ar_err *err);
 
 const char *engine_state_name(enum engine_state s);	/* "created", ... */
 
-/* The monitor's body (`argon _monitor ID FD`): never returns. */
+/* The monitor's first step (`argon _monitor ID FD`) and its last
+ * (`argon _monitor-done ID STATUS`, STATUS a wait status), monitor.c:
+ * neither returns. */
 void engine_monitor_main(struct engine *e, const char *id, int report_fd);
+void engine_monitor_done(struct engine *e, const char *id, int status);
 
 #endif

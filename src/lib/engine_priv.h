@@ -2,6 +2,8 @@
 #ifndef ARGON_ENGINE_PRIV_H
 #define ARGON_ENGINE_PRIV_H
 
+#include <json-c/json.h>
+
 #include "engine.h"
 
 int64_t engine_now_ns(void);
@@ -16,6 +18,10 @@ void engine_stop_settings(const char *config, int *sig, int *secs);
 
 /* The recorded start time of the container's monitor (0: none). */
 uint64_t engine_monitor_start(struct engine *e, const char *id);
+
+/* The container's engine options (options_json in engine.c), parsed; NULL
+ * when there is none. Caller puts it. */
+json_object *engine_config(struct engine *e, const char *id);
 
 /* AutoRemove (--rm) of the container's engine options. */
 bool engine_auto_remove(struct engine *e, const char *id);

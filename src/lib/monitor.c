@@ -1,24 +1,34 @@
 /* argon — the per-container monitor (the seeds' CExecSvc and termination
- * notification): `argon _monitor ID FD`, double-forked away from the CLI,
- * a subreaper, the parent of the container's init. It logs the init's
- * stdout/stderr as docker's json-file lines, reaps it, records how it
- * ended, deletes the runtime state, and removes a --rm container. */
+ * notification), in three steps of one process:
+ *   1. `argon _monitor ID FD`, double-forked away from the CLI, a
+ *      subreaper: makes the init's stdio (pipes, or a pty with -t) and the
+ *      attach socket, creates the runtime container (its init is our
+ *      child), reports to the CLI, and execs
+ *   2. argon-monitor (src/monitor/), small and static, which logs, serves
+ *      attached clients and reaps for the container's whole life, then execs
+ *   3. `argon _monitor-done ID STATUS`: reads the OOM flag, deletes the
+ *      runtime state, records how the init ended, emits the events, and
+ *      removes a --rm container.
+ * So the resident monitor costs a few hundred KiB, not the whole engine. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <json-c/json.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "monitor_proto.h"
 #include "db.h"
+#include "events.h"
 #include "engine_priv.h"
+#include "terminal.h"
 #include "util.h"
 
 /* ------------------------------------------------------------ the CLI's side */
@@ -100,116 +110,92 @@ int engine_spawn_monitor(struct engine *e, const char *id, pid_t *init, pid_t *m
 	return r;
 }
 
-/* ------------------------------------------------------------ the log */
+/* ------------------------------------------------------------ step 1: setup */
 
-struct stream {
-	int fd;			/* read end of the init's stdout or stderr */
-	const char *name;	/* "stdout", "stderr" */
-	char buf[16384];	/* a line not ended yet */
-	size_t len;
+/* What the container's options ask of its stdio and log. */
+struct io_settings {
+	bool tty, interactive;
+	int64_t log_max_size;
+	int log_files;
 };
 
-/* One docker json-file record: {"log":"...","stream":"stdout","time":"..."} */
-static void log_record(int logfd, const char *stream, const char *data, size_t n)
+static void io_settings(struct engine *e, const char *id, struct io_settings *io)
 {
-	json_object *o = json_object_new_object();
-	char when[64], frac[16];
-	struct timespec ts;
-	struct tm tm;
+	json_object *j = engine_config(e, id), *v;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(frac, sizeof frac, ".%09ldZ", ts.tv_nsec);
-	strcat(when, frac);
-	json_object_object_add(o, "log", json_object_new_string_len(data, (int)n));
-	json_object_object_add(o, "stream", json_object_new_string(stream));
-	json_object_object_add(o, "time", json_object_new_string(when));
-	const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-							  JSON_C_TO_STRING_NOSLASHESCAPE);
-	_cleanup_free_ char *rec = xasprintf("%s\n", line);
-	write_all(logfd, rec, strlen(rec));
-	json_object_put(o);
+	*io = (struct io_settings){ .log_max_size = 10 << 20, .log_files = 2 };
+	if (j && json_object_object_get_ex(j, "Tty", &v))
+		io->tty = json_object_get_boolean(v);
+	if (j && json_object_object_get_ex(j, "OpenStdin", &v))
+		io->interactive = json_object_get_boolean(v);
+	if (j && json_object_object_get_ex(j, "LogMaxSize", &v) && json_object_get_int64(v))
+		io->log_max_size = json_object_get_int64(v);
+	if (j && json_object_object_get_ex(j, "LogMaxFiles", &v) && json_object_get_int(v) > 0)
+		io->log_files = json_object_get_int(v);
+	json_object_put(j);
 }
 
-/* Reads what is there; writes every complete line (or a full buffer).
- * Returns 0 at EOF. */
-static int stream_pump(struct stream *s, int logfd)
-{
-	ssize_t n = read(s->fd, s->buf + s->len, sizeof s->buf - s->len);
-	size_t start = 0;
-
-	if (n < 0)
-		return errno == EINTR || errno == EAGAIN ? 1 : 0;
-	if (n == 0) {
-		if (s->len)
-			log_record(logfd, s->name, s->buf, s->len);
-		s->len = 0;
-		return 0;
-	}
-	s->len += (size_t)n;
-	for (size_t i = 0; i < s->len; i++) {
-		if (s->buf[i] == '\n') {
-			log_record(logfd, s->name, s->buf + start, i + 1 - start);
-			start = i + 1;
-		}
-	}
-	if (start == 0 && s->len == sizeof s->buf) {
-		log_record(logfd, s->name, s->buf, s->len);
-		start = s->len;
-	}
-	memmove(s->buf, s->buf + start, s->len - start);
-	s->len -= start;
-	return 1;
-}
-
-/* ------------------------------------------------------------ the monitor */
+/* The fds argon-monitor starts with (src/monitor/mon.h), -1 for none. */
+struct mon_fds {
+	int out, err, in, listen, log, dir;
+};
 
 struct mon {
 	struct engine *e;
 	const char *id;
 	struct container_info c;
-	int logfd, sigfd;
-	struct stream out, errs;
+	struct io_settings io;
+	struct mon_fds fds;
+	int console[2];		/* -t: the runtime sends the master on [1] */
 	pid_t init;
-	int status;		/* wait status of the init */
-	bool oom;		/* the init was OOM-killed */
 };
 
-/* The init's stdio: /dev/null in, pipes out, through our own fds 0-2. */
-static int stdio_for_init(struct mon *m, struct ar_err *err)
+/* Our 0-2 become the init's stdio when it is created without a pty:
+ * stdin a pipe (-i) or /dev/null, stdout and stderr pipes. */
+static int stdio_pipes(struct mon *m, struct ar_err *err)
 {
-	int o[2], e2[2], null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	int o[2], e2[2], i[2] = { -1, -1 };
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (null < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e2, O_CLOEXEC) < 0)
+	if (null < 0 || pipe2(o, O_CLOEXEC) < 0 || pipe2(e2, O_CLOEXEC) < 0 ||
+	    (m->io.interactive && pipe2(i, O_CLOEXEC) < 0))
 		return ar_error(err, errno, "make the container's stdio");
-	if (dup2(null, 0) < 0 || dup2(o[1], 1) < 0 || dup2(e2[1], 2) < 0)
+	if (dup2(i[0] >= 0 ? i[0] : null, 0) < 0 || dup2(o[1], 1) < 0 || dup2(e2[1], 2) < 0)
 		return ar_error(err, errno, "dup2");
 	close(o[1]);
 	close(e2[1]);
+	if (i[0] >= 0)
+		close(i[0]);
 	close(null);
-	m->out = (struct stream){ .fd = o[0], .name = "stdout" };
-	m->errs = (struct stream){ .fd = e2[0], .name = "stderr" };
+	m->fds.out = o[0];
+	m->fds.err = e2[0];
+	m->fds.in = i[1];
 	return 0;
 }
 
-/* Our fds 1 and 2 were the init's write ends: let go of them, so the
- * pipes end when the container's processes are gone. */
-static void drop_write_ends(void)
+/* The attach socket, bound through the dir's fd: a path of any length. */
+static int attach_listen(struct mon *m, struct ar_err *err)
 {
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int fd;
 
-	if (null >= 0) {
-		dup2(null, 1);
-		dup2(null, 2);
-		close(null);
+	unlinkat(m->fds.dir, ATTACH_SOCK_NAME, 0);	/* a previous run's */
+	snprintf(a.sun_path, sizeof a.sun_path, "/proc/self/fd/%d/%s", m->fds.dir,
+		 ATTACH_SOCK_NAME);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+	    fchmodat(m->fds.dir, ATTACH_SOCK_NAME, 0600, 0) < 0 || listen(fd, 16) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return ar_error(err, errno, "listen on `%s/%s`", m->c.dir, ATTACH_SOCK_NAME);
 	}
+	m->fds.listen = fd;
+	return 0;
 }
 
 static int monitor_setup(struct mon *m, struct ar_err *err)
 {
 	sigset_t set;
-	_cleanup_free_ char *log = NULL;
 
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	signal(SIGPIPE, SIG_IGN);
@@ -217,92 +203,89 @@ static int monitor_setup(struct mon *m, struct ar_err *err)
 	signal(SIGHUP, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	m->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (m->sigfd < 0)
-		return ar_error(err, errno, "signalfd");
+	sigprocmask(SIG_BLOCK, &set, NULL);	/* argon-monitor's signalfd gets them */
 	if (store_container_find(m->e->store, m->id, &m->c, err) < 0)
 		return -1;
-	log = xasprintf("%s/container.log", m->c.dir);
-	m->logfd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (m->logfd < 0)
-		return ar_error(err, errno, "open `%s`", log);
-	return stdio_for_init(m, err);
+	io_settings(m->e, m->id, &m->io);
+	m->fds.dir = open(m->c.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (m->fds.dir < 0)
+		return ar_error(err, errno, "open `%s`", m->c.dir);
+	m->fds.log = openat(m->fds.dir, "container.log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+			    0640);
+	if (m->fds.log < 0)
+		return ar_error(err, errno, "open `%s/container.log`", m->c.dir);
+	if (attach_listen(m, err) < 0)
+		return -1;
+	if (!m->io.tty)
+		return stdio_pipes(m, err);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, m->console) < 0)
+		return ar_error(err, errno, "socketpair");
+	return 0;
 }
 
-/* Reaps every child; notes the init's status. Returns 1 once the init is
- * gone. */
-static int reap(struct mon *m)
+/* With -t, the runtime has sent the pty's master: it is both the output
+ * and, for attached input, the input. */
+static int take_master(struct mon *m, struct ar_err *err)
 {
-	struct signalfd_siginfo si;
-	int st, gone = 0;
-	pid_t p;
+	int master;
 
-	while (read(m->sigfd, &si, sizeof si) > 0)
-		;
-	while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
-		if (p == m->init) {
-			m->status = st;
-			gone = 1;
-		}
-	}
-	return gone;
+	close(m->console[1]);
+	m->console[1] = -1;
+	if (terminal_recv_fd(m->console[0], &master, err) < 0)
+		return -1;
+	m->fds.out = master;
+	m->fds.in = fcntl(master, F_DUPFD_CLOEXEC, 3);
+	return m->fds.in < 0 ? ar_error(err, errno, "dup") : 0;
 }
 
-/* The runtime reports an OOM kill of a stopped container in its state. */
-static bool oom_killed(struct mon *m)
+/* Our fds 0-2 were the init's: let go of them, so its pipes end when the
+ * container's processes are gone. */
+static void drop_init_stdio(void)
 {
-	_cleanup_free_ char *json = NULL;
-	struct ar_err err = { 0 };
-	bool oom = false;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-	if (ar_container_state(&m->e->rt, m->id, &json, &err) == 0)
-		oom = strstr(json, "\"oomKilled\": true") || strstr(json, "\"oomKilled\":true");
-	ar_err_clear(&err);
-	return oom;
-}
-
-/* The OOM flag first (the runtime's state says, until deleted), then the
- * runtime container goes, killing whatever the init left in its cgroup. */
-static void init_exited(struct mon *m)
-{
-	struct ar_err ignored = { 0 };
-
-	m->oom = oom_killed(m);
-	ar_container_delete(&m->e->rt, m->id, true, &ignored);
-	ar_err_clear(&ignored);
-}
-
-/* Logs until the init exits; then, once the runtime has killed what was
- * left of the container, until both pipes end. */
-static void monitor_loop(struct mon *m)
-{
-	bool init_gone = false, out_open = true, err_open = true;
-
-	while (out_open || err_open) {
-		struct pollfd p[3] = {
-			{ out_open ? m->out.fd : -1, POLLIN, 0 },
-			{ err_open ? m->errs.fd : -1, POLLIN, 0 },
-			{ init_gone ? -1 : m->sigfd, POLLIN, 0 },
-		};
-		if (poll(p, 3, init_gone ? 2000 : -1) == 0)
-			break;	/* something outside the cgroup holds a pipe */
-		if (p[0].revents && !stream_pump(&m->out, m->logfd))
-			out_open = false;
-		if (p[1].revents && !stream_pump(&m->errs, m->logfd))
-			err_open = false;
-		if (!init_gone && p[2].revents && reap(m)) {
-			init_gone = true;
-			init_exited(m);
-		}
-	}
-	/* The pipes may end first (the init closed them, or died): wait. */
-	if (!init_gone) {
-		while (!reap(m))
-			poll(&(struct pollfd){ m->sigfd, POLLIN, 0 }, 1, -1);
-		init_exited(m);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		close(null);
 	}
 }
+
+/* Puts each fd at its number in mon.h (through high numbers first, so no
+ * move overwrites one still to be moved) and closes everything else. */
+static int place_fds(const struct mon_fds *f)
+{
+	const int src[] = { f->out, f->err, f->in, f->listen, f->log, f->dir };
+	int high[6];
+
+	for (int k = 0; k < 6; k++)
+		if ((high[k] = src[k] < 0 ? -1 : fcntl(src[k], F_DUPFD_CLOEXEC, 64)) < 0 && src[k] >= 0)
+			return -1;
+	for (int k = 0; k < 6; k++) {
+		if (high[k] >= 0 && dup2(high[k], MON_FIRST_FD + k) < 0)
+			return -1;
+		if (high[k] < 0)
+			close(MON_FIRST_FD + k);
+	}
+	return close_range(MON_FD_END, ~0U, 0);
+}
+
+static void exec_steady(struct mon *m, const char *monitor_path)
+{
+	char init[16], size[24], files[16];
+
+	snprintf(init, sizeof init, "%ld", (long)m->init);
+	snprintf(size, sizeof size, "%lld", (long long)m->io.log_max_size);
+	snprintf(files, sizeof files, "%d", m->io.log_files);
+	char *argv[] = { "argon-monitor", (char *)m->e->argon_path, m->e->store->root,
+			 (char *)m->e->state_dir, (char *)m->id, init, m->io.tty ? "1" : "0",
+			 size, files, NULL };
+	if (place_fds(&m->fds) == 0)
+		execv(monitor_path, argv);
+}
+
+/* ------------------------------------------------------------ step 3: done */
 
 static int exit_code_of(int status)
 {
@@ -313,44 +296,110 @@ static int exit_code_of(int status)
 	return 255;
 }
 
-static void monitor_record(struct mon *m)
+/* The runtime reports an OOM kill of a stopped container in its state. */
+static bool oom_killed(struct engine *e, const char *id)
 {
-	int code = exit_code_of(m->status);
-	int64_t now = engine_now_ns();
-	bool auto_remove = engine_auto_remove(m->e, m->id);
+	_cleanup_free_ char *json = NULL;
+	struct ar_err err = { 0 };
+	bool oom = false;
 
-	db_run(m->e->store->db, NULL, "UPDATE containers SET state = 'exited', exit_code = ?, "
+	if (ar_container_state(&e->rt, id, &json, &err) == 0)
+		oom = strstr(json, "\"oomKilled\": true") || strstr(json, "\"oomKilled\":true");
+	ar_err_clear(&err);
+	return oom;
+}
+
+static char *config_image(struct engine *e, const char *id)
+{
+	json_object *j = engine_config(e, id), *v;
+	char *image = NULL;
+
+	if (j && json_object_object_get_ex(j, "Image", &v))
+		image = xstrdup(json_object_get_string(v));
+	json_object_put(j);
+	return image;
+}
+
+/* The OOM flag first (the runtime's state says, until deleted), then the
+ * runtime container goes, killing whatever the init left in its cgroup;
+ * then the record, the events and --rm. */
+void engine_monitor_done(struct engine *e, const char *id, int status)
+{
+	struct ar_err ignored = { 0 };
+	struct container_info c = { 0 };
+	_cleanup_free_ char *image = config_image(e, id);
+	_cleanup_free_ char *code_attr = NULL;
+	bool oom = oom_killed(e, id), auto_remove = engine_auto_remove(e, id);
+	int code = exit_code_of(status);
+	int64_t now = engine_now_ns();
+
+	ar_container_delete(&e->rt, id, true, &ignored);
+	ar_err_clear(&ignored);
+	store_container_find(e->store, id, &c, NULL);
+	db_run(e->store->db, NULL, "UPDATE containers SET state = 'exited', exit_code = ?, "
 	       "oom_killed = ?, finished_at = ? WHERE id = ? AND monitor_pid = ?", "iiisi",
-	       (int64_t)code, (int64_t)m->oom, now, m->id, (int64_t)getpid());
+	       (int64_t)code, (int64_t)oom, now, id, (int64_t)getpid());
+	if (oom)
+		engine_event(e, id, c.name, image, "oom", NULL);
+	code_attr = xasprintf("exitCode=%d", code);
+	engine_event(e, id, c.name, image, "die", (const char *const[]){ code_attr, NULL });
 	if (auto_remove) {
-		struct ar_err ignored = { 0 };
-		db_run(m->e->store->db, NULL, "INSERT OR REPLACE INTO exits(id, exit_code, "
-		       "finished_at) VALUES(?, ?, ?)", "sii", m->id, (int64_t)code, now);
-		storage_container_remove(m->e->store, m->id, true, &ignored);
+		db_run(e->store->db, NULL, "INSERT OR REPLACE INTO exits(id, exit_code, "
+		       "finished_at) VALUES(?, ?, ?)", "sii", id, (int64_t)code, now);
+		if (storage_container_remove(e->store, id, true, &ignored) == 0)
+			engine_event(e, id, c.name, image, "destroy", NULL);
 		ar_err_clear(&ignored);
 	}
+	container_info_free(&c);
+	_exit(0);
+}
+
+/* ------------------------------------------------------------ step 1, whole */
+
+/* argon-monitor lives beside argon. */
+static char *monitor_path(const struct engine *e)
+{
+	const char *slash = strrchr(e->argon_path, '/');
+
+	if (!slash)
+		return xstrdup("argon-monitor");
+	return xasprintf("%.*s/argon-monitor", (int)(slash - e->argon_path), e->argon_path);
 }
 
 void engine_monitor_main(struct engine *e, const char *id, int report)
 {
-	struct mon m = { .e = e, .id = id, .logfd = -1, .sigfd = -1 };
+	struct mon m = { .e = e, .id = id, .console = { -1, -1 },
+			 .fds = { -1, -1, -1, -1, -1, -1 } };
 	struct ar_create_opts o = { .id = id, .console_sock_fd = -1 };
+	_cleanup_free_ char *mpath = monitor_path(e);
 	struct ar_err err = { 0 };
 
-	if (monitor_setup(&m, &err) == 0) {
+	if (access(mpath, X_OK) < 0)
+		ar_error(&err, errno, "the container monitor `%s`", mpath);
+	else if (monitor_setup(&m, &err) == 0) {
 		o.bundle = m.c.dir;
-		ar_container_create(&e->rt, &o, &m.init, &err);
+		o.console_sock_fd = m.console[1];
+		if (ar_container_create(&e->rt, &o, &m.init, &err) == 0 && m.io.tty)
+			take_master(&m, &err);
 	}
-	drop_write_ends();
+	drop_init_stdio();
 	if (err.msg) {
+		if (m.init > 0) {	/* made, but no pty came */
+			struct ar_err ignored = { 0 };
+			ar_container_delete(&e->rt, id, true, &ignored);
+			ar_err_clear(&ignored);
+		}
+		if (m.fds.dir >= 0)
+			unlinkat(m.fds.dir, ATTACH_SOCK_NAME, 0);
 		dprintf(report, "ERR %d %s", err.errnum, err.msg);
 		_exit(1);
 	}
 	dprintf(report, "OK %ld %ld\n", (long)m.init, (long)getpid());
 	close(report);
-	monitor_loop(&m);
-	ar_container_delete(&e->rt, id, true, &err);	/* gone already, normally */
+	exec_steady(&m, mpath);
+	/* Could not become argon-monitor: the container cannot be watched, so
+	 * it does not run; it is recorded as ended. */
+	ar_container_kill(&e->rt, id, SIGKILL, true, &err);
 	ar_err_clear(&err);
-	monitor_record(&m);
-	_exit(0);
+	engine_monitor_done(e, id, 255 << 8);
 }

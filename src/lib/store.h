@@ -123,6 +123,8 @@ void container_info_free(struct container_info *c);
  * directory; the sandbox itself is made by the caller in c->dir. */
 int store_container_add(struct store *s, const char *name, const char *image_id,
 			uint64_t storage_size, struct container_info *out, struct ar_err *err);
+/* docker's rule for names: [a-zA-Z0-9][a-zA-Z0-9_.-]+, at most 253. */
+bool container_name_valid(const char *name);
 /* By full ID, unique ID prefix, or name. */
 int store_container_find(struct store *s, const char *ref, struct container_info *out,
 			 struct ar_err *err);

@@ -24,8 +24,7 @@ void container_info_free(struct container_info *c)
 	memset(c, 0, sizeof *c);
 }
 
-/* docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ */
-static bool container_name_valid(const char *n)
+bool container_name_valid(const char *n)
 {
 	size_t len = strlen(n);
 

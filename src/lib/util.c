@@ -319,6 +319,16 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+bool strv_has_prefix(char *const *v, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (size_t i = 0; v && v[i]; i++)
+		if (strncmp(v[i], prefix, n) == 0)
+			return true;
+	return false;
+}
+
 void strv_sort(char **v, size_t n)
 {
 	qsort(v, n, sizeof *v, compare_names);

@@ -2,6 +2,7 @@
 #ifndef ARGON_UTIL_H
 #define ARGON_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -40,6 +41,8 @@ size_t strv_len(char *const *v);
 void strv_push(char ***v, char *s);
 /* Sorts the first n strings bytewise. */
 void strv_sort(char **v, size_t n);
+/* Whether an element starts with prefix ("TERM=" finds a variable). */
+bool strv_has_prefix(char *const *v, const char *prefix);
 
 /* Aborts on allocation failure: argon treats OOM as fatal, like crun. */
 void *xmalloc(size_t n);

@@ -5,9 +5,13 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "bundle.h"
 #include "spec.h"
@@ -463,13 +467,239 @@ static void defaults_kept(void)
 	CHECK(s != NULL);
 	CHECK(s->linux.ns[NS_PID].enabled && s->linux.ns[NS_MOUNT].enabled);
 	CHECK(s->linux.ns[NS_NET].enabled && !s->linux.ns[NS_USER].enabled);
-	CHECK(s->process.no_new_privileges && s->process.caps.present);
+	/* docker's: no no_new_privs unless asked, its 14 capabilities */
+	CHECK(!s->process.no_new_privileges && s->process.caps.present);
+	CHECK(s->process.caps.bounding == hostcfg_default_caps());
+	CHECK(s->process.caps.effective == hostcfg_default_caps());
+	CHECK(s->process.caps.permitted == hostcfg_default_caps());
+	CHECK(s->process.caps.inheritable == 0 && s->process.caps.ambient == 0);
+	CHECK(s->linux.n_devices == 0 && strv_len(s->linux.readonly_paths) == 5);
+	CHECK(s->process.n_rlimits == 1 && s->process.rlimits[0].resource == RLIMIT_NOFILE);
+	CHECK(!s->linux.resources.cpu.quota.set && !s->linux.resources.memory.swap.set);
 	CHECK(strv_len(s->linux.masked_paths) == 11);
 	CHECK(s->n_mounts == 7);
 	spec_free(s);
 	/* and the text is the same every time */
 	CHECK(bundle_config_json(&o, &a, &err) == 0 && bundle_config_json(&o, &b, &err) == 0);
 	CHECK_STR(a, b);
+}
+
+#define BIT(c) (UINT64_C(1) << (c))
+
+static void caps_added_and_dropped(void)
+{
+	struct bundle_opts o = { .args = V("sh"), .cap_add = V("sys_admin", "CAP_NET_ADMIN"),
+				 .cap_drop = V("chown") };
+	uint64_t want = (hostcfg_default_caps() & ~BIT(CAP_CHOWN)) | BIT(CAP_SYS_ADMIN) |
+			BIT(CAP_NET_ADMIN);
+	struct spec *s = build(&o);
+
+	CHECK(s != NULL);
+	CHECK(s->process.caps.bounding == want && s->process.caps.effective == want &&
+	      s->process.caps.permitted == want);
+	spec_free(s);
+	o.cap_add = NULL;
+	o.cap_drop = V("ALL");
+	s = build(&o);
+	CHECK(s != NULL);
+	CHECK(s->process.caps.bounding == 0 && s->process.caps.present);
+	spec_free(s);
+	o.cap_drop = V("CAP_BOGUS");
+	CHECK(build_fails(&o, "unknown capability: `CAP_BOGUS`"));
+}
+
+static bool mount_has_ro(const struct spec *s, const char *dest)
+{
+	for (size_t i = 0; i < s->n_mounts; i++)
+		if (strcmp(s->mounts[i].destination, dest) == 0)
+			return (s->mounts[i].flags & MS_RDONLY) != 0;
+	return false;
+}
+
+static void privileged_is_docker_privileged(void)
+{
+	const struct hostcfg_device user[] = {
+		{ "/dev/null", "/dev/null", "r", 'c', 1, 3, 0600, 0, 0 },
+	};
+	struct bundle_opts o = { .args = V("sh"), .privileged = true, .cap_drop = V("chown"),
+				 .devices = user, .n_devices = 1 };
+	struct spec *s = build(&o);
+	const struct resources *r;
+	uint64_t all = 0;
+	bool zero = false;
+	size_t nulls = 0;
+
+	CHECK(s != NULL);
+	CHECK(hostcfg_caps(NULL, NULL, true, &all, NULL) == 0);
+	CHECK(s->process.caps.bounding == all && (all & BIT(CAP_SYS_ADMIN)) &&
+	      (all & BIT(CAP_CHOWN)));
+	CHECK(s->linux.masked_paths == NULL && s->linux.readonly_paths == NULL);
+	CHECK(!mount_has_ro(s, "/sys") && !mount_has_ro(s, "/sys/fs/cgroup"));
+	r = &s->linux.resources;
+	CHECK(r->n_devices == 1 && r->devices[0].allow && r->devices[0].type == 'a');
+	CHECK_STR(r->devices[0].access, "rwm");
+	for (size_t i = 0; i < s->linux.n_devices; i++) {
+		const struct spec_device *d = &s->linux.devices[i];
+		nulls += strcmp(d->path, "/dev/null") == 0;
+		zero |= strcmp(d->path, "/dev/zero") == 0 && d->type == 'c' && d->minor == 5;
+		if (strcmp(d->path, "/dev/null") == 0)
+			CHECK(d->mode == 0600);	/* the user's entry, not the host's */
+	}
+	CHECK(zero && nulls == 1);
+	spec_free(s);
+}
+
+static void ulimits_over_default_rlimits(void)
+{
+	const struct hostcfg_ulimit u[] = {
+		{ "nofile", RLIMIT_NOFILE, 100, 200 }, { "core", RLIMIT_CORE, -1, -1 },
+		{ "nproc", RLIMIT_NPROC, 10, 20 }, { "nproc", RLIMIT_NPROC, 30, 40 },
+	};
+	struct bundle_opts o = { .args = V("sh"), .ulimits = u, .n_ulimits = 4 };
+	struct spec *s = build(&o);
+	const struct spec_rlimit *rl;
+
+	CHECK(s != NULL);
+	CHECK(s->process.n_rlimits == 3);
+	rl = s->process.rlimits;
+	CHECK(rl[0].resource == RLIMIT_NOFILE && rl[0].soft == 100 && rl[0].hard == 200);
+	CHECK(rl[1].resource == RLIMIT_CORE && rl[1].soft == UINT64_MAX &&
+	      rl[1].hard == UINT64_MAX);
+	CHECK(rl[2].resource == RLIMIT_NPROC && rl[2].soft == 30 && rl[2].hard == 40);
+	spec_free(s);
+}
+
+static void cpu_io_swap_limits(void)
+{
+	struct bundle_opts o = { .args = V("sh"), .nano_cpus = 1500000000, .cpu_shares = 512,
+				 .cpuset_cpus = "0", .blkio_weight = 300, .memory = 64 << 20,
+				 .memory_swap = 128 << 20 };
+	struct spec *s = build(&o);
+	const struct resources *r;
+
+	CHECK(s != NULL);
+	r = &s->linux.resources;
+	CHECK(r->cpu.quota.set && r->cpu.quota.v == 150000);
+	CHECK(r->cpu.period.set && r->cpu.period.v == 100000);
+	CHECK(r->cpu.shares.set && r->cpu.shares.v == 512);
+	CHECK_STR(r->cpu.cpus, "0");
+	CHECK(r->blkio.weight.set && r->blkio.weight.v == 300);
+	CHECK(r->memory.limit.v == 64 << 20 && r->memory.swap.set && r->memory.swap.v == 128 << 20);
+	spec_free(s);
+	o = (struct bundle_opts){ .args = V("sh"), .memory = 64 << 20, .memory_swap = -1,
+				  .nano_cpus = 10000000, .cpuset_cpus = "" };
+	s = build(&o);
+	CHECK(s != NULL);
+	r = &s->linux.resources;
+	CHECK(r->memory.swap.set && r->memory.swap.v == -1);
+	CHECK(r->cpu.quota.v == 1000 && r->cpu.cpus == NULL && !r->cpu.shares.set);
+	spec_free(s);
+	/* the runtime's own rule: swap is memory+swap */
+	o = (struct bundle_opts){ .args = V("sh"), .memory = 64 << 20, .memory_swap = 32 << 20 };
+	s = build(&o);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(last_err, "must be >= memory.limit");
+}
+
+static void devices_mapped_and_allowed(void)
+{
+	const struct hostcfg_device d[] = {
+		{ "/dev/null", "/dev/mynull", "rw", 'c', 1, 3, 0666, 0, 0 },
+		{ "/dev/loop0", "/dev/loop0", "rwm", 'b', 7, 0, 0660, 0, 6 },
+	};
+	struct bundle_opts o = { .args = V("sh"), .devices = d, .n_devices = 2 };
+	struct spec *s = build(&o);
+	const struct res_device_rule *rules;
+	size_t n;
+
+	CHECK(s != NULL);
+	CHECK(s->linux.n_devices == 2);
+	CHECK_STR(s->linux.devices[0].path, "/dev/mynull");
+	CHECK(s->linux.devices[0].type == 'c' && s->linux.devices[0].major == 1 &&
+	      s->linux.devices[0].minor == 3 && s->linux.devices[0].mode == 0666);
+	CHECK(s->linux.devices[1].type == 'b' && s->linux.devices[1].gid == 6);
+	rules = s->linux.resources.devices;
+	n = s->linux.resources.n_devices;
+	CHECK(n == 3);
+	CHECK(!rules[0].allow && rules[0].type == 'a');	/* the default deny first */
+	CHECK(rules[1].allow && rules[1].type == 'c' && rules[1].major == 1 && rules[1].minor == 3);
+	CHECK_STR(rules[1].access, "rw");
+	CHECK(rules[2].allow && rules[2].type == 'b' && rules[2].major == 7);
+	spec_free(s);
+}
+
+static void network_host_and_nnp(void)
+{
+	struct bundle_opts o = { .args = V("sh"), .host_network = true, .no_new_privileges = true };
+	struct spec *s = build(&o);
+
+	CHECK(s != NULL);
+	CHECK(!s->linux.ns[NS_NET].enabled);
+	CHECK(s->linux.ns[NS_PID].enabled && s->linux.ns[NS_UTS].enabled &&
+	      s->linux.ns[NS_IPC].enabled);
+	CHECK(s->process.no_new_privileges);
+	spec_free(s);
+}
+
+static void init_runs_the_command(void)
+{
+	struct image_config img = { .entrypoint = V("/ep"), .cmd = V("c1") };
+	const struct bundle_mount m[] = { { "tmpfs", "tmpfs", "/sbin", false, NULL } };
+	struct bundle_opts o = { .image = &img, .init_path = "/usr/lib/argon/argon-init",
+				 .mounts = m, .n_mounts = 1 };
+	struct spec *s = build(&o);
+	const struct spec_mount *im;
+
+	CHECK(s != NULL);
+	CHECK(args_are(s, V(BUNDLE_INIT_PATH, "--", "/ep", "c1")));
+	CHECK(s->n_mounts == 9);
+	CHECK_STR(s->mounts[7].destination, "/sbin");	/* parents first */
+	im = &s->mounts[8];
+	CHECK_STR(im->destination, "/sbin/argon-init");
+	CHECK_STR(im->source, "/usr/lib/argon/argon-init");
+	CHECK(im->bind && (im->flags & MS_RDONLY));
+	spec_free(s);
+	o.mounts = (const struct bundle_mount[]){ { "bind", "/x", BUNDLE_INIT_PATH, false, NULL } };
+	CHECK(build_fails(&o, "duplicate mount point `/sbin/argon-init`"));
+	o.image = NULL;
+	o.n_mounts = 0;
+	CHECK(build_fails(&o, "no command specified"));
+}
+
+static json_object *key(json_object *o, const char *k)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(o, k, &v);
+	return v;
+}
+
+static void hostconfig_for_inspect(void)
+{
+	const struct hostcfg_ulimit u[] = { { "nofile", RLIMIT_NOFILE, 100, 200 } };
+	const struct hostcfg_device d[] = { { "/dev/null", "/dev/mynull", "rw", 'c', 1, 3, 0, 0, 0 } };
+	struct bundle_opts o = { .nano_cpus = 500000000, .cpu_shares = 512, .cpuset_cpus = "0",
+				 .blkio_weight = 300, .memory_swap = -1, .ulimits = u, .n_ulimits = 1,
+				 .devices = d, .n_devices = 1, .cap_add = V("sys_admin"),
+				 .host_network = true, .init_path = "/x/argon-init",
+				 .no_new_privileges = true };
+	json_object *j = json_object_new_object(), *e = json_object_new_object();
+
+	bundle_hostconfig_json(&o, j);
+	CHECK_STR(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN |
+						    JSON_C_TO_STRING_NOSLASHESCAPE),
+		  "{\"NanoCpus\":500000000,\"CpuShares\":512,\"CpusetCpus\":\"0\",\"BlkioWeight\":300,"
+		  "\"MemorySwap\":-1,\"Ulimits\":[{\"Name\":\"nofile\",\"Hard\":200,\"Soft\":100}],"
+		  "\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/mynull\","
+		  "\"CgroupPermissions\":\"rw\"}],\"CapAdd\":[\"CAP_SYS_ADMIN\"],\"CapDrop\":null,"
+		  "\"Privileged\":false,\"SecurityOpt\":[\"no-new-privileges\"],"
+		  "\"NetworkMode\":\"host\",\"Init\":true}");
+	json_object_put(j);
+	bundle_hostconfig_json(&(struct bundle_opts){ 0 }, e);
+	CHECK_STR(json_object_get_string(key(e, "NetworkMode")), "none");
+	CHECK(!json_object_get_boolean(key(e, "Init")) && key(e, "CapAdd") == NULL);
+	CHECK(json_object_array_length(key(e, "Ulimits")) == 0);
+	json_object_put(e);
 }
 
 struct tmp_dir {
@@ -542,5 +772,8 @@ UNIT_MAIN(UNIT(entrypoint_cmd_table), UNIT(no_command_is_an_error),
 	  UNIT(cwd_override_image_default), UNIT(user_numeric_only),
 	  UNIT(user_from_image_unless_given), UNIT(hostname_only_when_set), UNIT(bind_mounts),
 	  UNIT(tmpfs_mounts), UNIT(user_mount_replaces_default), UNIT(mounts_sorted_by_depth),
-	  UNIT(mount_errors), UNIT(defaults_kept), UNIT(write_is_atomic_and_private),
-	  UNIT(write_to_bad_dir_fails))
+	  UNIT(mount_errors), UNIT(defaults_kept), UNIT(caps_added_and_dropped),
+	  UNIT(privileged_is_docker_privileged), UNIT(ulimits_over_default_rlimits),
+	  UNIT(cpu_io_swap_limits), UNIT(devices_mapped_and_allowed), UNIT(network_host_and_nnp),
+	  UNIT(init_runs_the_command), UNIT(hostconfig_for_inspect),
+	  UNIT(write_is_atomic_and_private), UNIT(write_to_bad_dir_fails))

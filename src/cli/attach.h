@@ -1,0 +1,26 @@
+/* argon — the CLI's side of attaching to a container's monitor
+ * (monitor_proto.h): `run -i/-t` and `start -a`. */
+#ifndef ARGON_CLI_ATTACH_H
+#define ARGON_CLI_ATTACH_H
+
+#include <stdbool.h>
+
+#include "engine.h"
+
+struct attach_opts {
+	bool tty;		/* the container has a pty: our terminal goes raw */
+	bool send_stdin;	/* -i: our stdin is the container's */
+};
+
+/* Connects to the monitor of the container in `dir`; do it before start,
+ * so no output is missed. */
+int cli_attach_connect(const char *dir, int *sock, struct ar_err *err);
+
+/* Relays until the monitor closes (the container has exited) or the user
+ * detaches with ctrl-p ctrl-q (tty only; *detached set). Our terminal is
+ * raw meanwhile and its size follows SIGWINCH; signals sent to us go to
+ * the container (docker's --sig-proxy). */
+int cli_attach_relay(struct engine *e, const char *id, int sock, const struct attach_opts *o,
+		     bool *detached, struct ar_err *err);
+
+#endif

@@ -1,0 +1,299 @@
+/* argon — reading files of lines that rotate, oldest first, and following
+ * the current one across a rotation (rotlog.h). */
+#define _GNU_SOURCE
+#include "rotlog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define CHUNK 65536
+#define MAX_ROTATED 1000	/* files looked for: <path>.1 .. <path>.1000 */
+
+struct rotlog {
+	char *path;		/* NULL: rotation is not watched */
+	int *hist;		/* rotated files still to read, oldest first */
+	size_t nhist, ihist;
+	int cur;		/* <path> as opened; -1: not there yet */
+	dev_t dev;
+	ino_t ino;
+	bool finishing;		/* <path> is another file now: read cur to its end */
+	char *buf;		/* read, not returned yet: buf[off..len) */
+	size_t len, off, cap;
+	int inotify;		/* -1: none, waits are plain sleeps */
+};
+
+static struct rotlog *rotlog_new(const char *path)
+{
+	struct rotlog *r = xcalloc(1, sizeof *r);
+
+	r->path = path ? xstrdup(path) : NULL;
+	r->cur = -1;
+	r->cap = CHUNK + 1;
+	r->buf = xmalloc(r->cap);
+	r->inotify = -1;
+	if (path) {
+		_cleanup_free_ char *copy = xstrdup(path);
+		r->inotify = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+		if (r->inotify >= 0 &&
+		    inotify_add_watch(r->inotify, dirname(copy), IN_MODIFY | IN_CREATE |
+				      IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_DELETE) < 0) {
+			close(r->inotify);
+			r->inotify = -1;
+		}
+	}
+	return r;
+}
+
+static void take_current(struct rotlog *r, int fd)
+{
+	struct stat st;
+
+	r->cur = fd;
+	if (fstat(fd, &st) == 0) {
+		r->dev = st.st_dev;
+		r->ino = st.st_ino;
+	}
+}
+
+/* 0 with <path> open as the current file, -1 with errno. */
+static int open_current(struct rotlog *r)
+{
+	int fd;
+
+	if (r->path == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	take_current(r, fd);
+	return 0;
+}
+
+/* Whether fd is a file already read or queued (a rotation between the
+ * opens made <path> of the first the .1 of the second). */
+static bool seen(const struct rotlog *r, int fd)
+{
+	struct stat st, other;
+
+	if (fstat(fd, &st) < 0)
+		return true;
+	if (r->cur >= 0 && st.st_dev == r->dev && st.st_ino == r->ino)
+		return true;
+	for (size_t i = 0; i < r->nhist; i++)
+		if (fstat(r->hist[i], &other) == 0 && other.st_dev == st.st_dev &&
+		    other.st_ino == st.st_ino)
+			return true;
+	return false;
+}
+
+/* <path>.N .. <path>.1, after <path> was opened: a rotation in between
+ * shows as a file seen twice, read once. */
+static int open_history(struct rotlog *r, struct ar_err *err)
+{
+	size_t n = 0;
+	struct stat st;
+
+	while (n < MAX_ROTATED) {
+		_cleanup_free_ char *p = xasprintf("%s.%zu", r->path, n + 1);
+		if (stat(p, &st) < 0)
+			break;
+		n++;
+	}
+	r->hist = xcalloc(n + 1, sizeof *r->hist);
+	for (size_t i = n; i >= 1; i--) {
+		_cleanup_free_ char *p = xasprintf("%s.%zu", r->path, i);
+		_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0)
+			return ar_error(err, errno, "open `%s`", p);
+		if (!seen(r, fd))
+			r->hist[r->nhist++] = steal_fd(&fd);
+	}
+	return 0;
+}
+
+int rotlog_open(const char *path, bool history, struct rotlog **out, struct ar_err *err)
+{
+	struct rotlog *r = rotlog_new(path);
+
+	if (open_current(r) < 0 && errno != ENOENT) {
+		ar_error(err, errno, "open `%s`", path);
+		rotlog_free(r);
+		return -1;
+	}
+	if (history && open_history(r, err) < 0) {
+		rotlog_free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+struct rotlog *rotlog_from_fd(int fd, const char *path)
+{
+	struct rotlog *r = rotlog_new(path);
+
+	take_current(r, fd);
+	return r;
+}
+
+void rotlog_skip_to_end(struct rotlog *r)
+{
+	while (r->ihist < r->nhist)
+		close(r->hist[r->ihist++]);
+	if (r->cur >= 0)
+		lseek(r->cur, 0, SEEK_END);
+	r->len = r->off = 0;
+}
+
+/* Appends what fd has to the buffer; read(2)'s result. */
+static ssize_t fill(struct rotlog *r, int fd)
+{
+	ssize_t n;
+
+	if (r->off > 0) {
+		memmove(r->buf, r->buf + r->off, r->len - r->off);
+		r->len -= r->off;
+		r->off = 0;
+	}
+	if (r->cap - r->len < CHUNK + 1) {
+		r->cap = r->len + CHUNK + 1;
+		r->buf = xrealloc(r->buf, r->cap);
+	}
+	do
+		n = read(fd, r->buf + r->len, r->cap - r->len - 1);	/* room for a NUL */
+	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		r->len += (size_t)n;
+	return n;
+}
+
+/* The unended last line of a finished file. */
+static int take_rest(struct rotlog *r, const char **line, size_t *len)
+{
+	if (r->len == r->off)
+		return 0;
+	r->buf[r->len] = '\0';
+	*line = r->buf + r->off;
+	*len = r->len - r->off;
+	r->off = r->len;
+	return 1;
+}
+
+/* A file cut short in place (a writer that truncates rather than
+ * renames) is read again from its start. */
+static void check_truncated(struct rotlog *r)
+{
+	struct stat st;
+	off_t pos = lseek(r->cur, 0, SEEK_CUR);
+
+	if (pos > 0 && fstat(r->cur, &st) == 0 && st.st_size < pos) {
+		lseek(r->cur, 0, SEEK_SET);
+		r->len = r->off = 0;
+	}
+}
+
+/* Whether <path> is now another file than the one read. */
+static bool rotated(const struct rotlog *r)
+{
+	struct stat st;
+
+	return r->path && stat(r->path, &st) == 0 && (st.st_dev != r->dev || st.st_ino != r->ino);
+}
+
+/* At the end of the file read: the next file, 1 when there is one. */
+static int next_file(struct rotlog *r)
+{
+	if (r->ihist < r->nhist) {
+		close(r->hist[r->ihist++]);
+		return 1;
+	}
+	if (r->finishing) {
+		close(r->cur);
+		r->cur = -1;
+		r->finishing = false;
+	}
+	if (r->cur < 0)
+		return open_current(r) == 0;
+	/* Renamed after our last read: what was written before the rename
+	 * is read first (finishing), then the new file. */
+	if (rotated(r)) {
+		r->finishing = true;
+		return 1;
+	}
+	check_truncated(r);
+	return 0;
+}
+
+int rotlog_next(struct rotlog *r, const char **line, size_t *len)
+{
+	for (;;) {
+		char *start = r->buf + r->off;
+		char *nl = memchr(start, '\n', r->len - r->off);
+		if (nl) {
+			*nl = '\0';
+			*line = start;
+			*len = (size_t)(nl - start);
+			r->off += *len + 1;
+			return 1;
+		}
+		int fd = r->ihist < r->nhist ? r->hist[r->ihist] : r->cur;
+		if (fd >= 0 && fill(r, fd) > 0)
+			continue;
+		bool finished = r->ihist < r->nhist || r->finishing;
+		if (finished && take_rest(r, line, len))
+			return 1;
+		if (!next_file(r))
+			return 0;
+	}
+}
+
+int rotlog_wait(struct rotlog *r, int fd, int timeout_ms)
+{
+	struct pollfd p[2];
+	nfds_t n = 0;
+	int mine = -1, theirs = -1;
+	char drain[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	if (r->inotify >= 0) {
+		mine = (int)n;
+		p[n++] = (struct pollfd){ r->inotify, POLLIN, 0 };
+	}
+	if (fd >= 0) {
+		theirs = (int)n;
+		p[n++] = (struct pollfd){ fd, POLLIN, 0 };
+	}
+	if (poll(p, n, timeout_ms) <= 0)
+		return 0;
+	if (mine >= 0 && p[mine].revents)
+		while (read(r->inotify, drain, sizeof drain) > 0)
+			;
+	return theirs >= 0 && (p[theirs].revents & POLLIN) ? 1 : 0;
+}
+
+void rotlog_free(struct rotlog *r)
+{
+	if (r == NULL)
+		return;
+	while (r->ihist < r->nhist)
+		close(r->hist[r->ihist++]);
+	if (r->cur >= 0)
+		close(r->cur);
+	if (r->inotify >= 0)
+		close(r->inotify);
+	free(r->hist);
+	free(r->buf);
+	free(r->path);
+	free(r);
+}
