@@ -94,10 +94,15 @@ static int print_available(struct rotlog *rl, const struct log_opts *o, long tai
 static bool exited(struct engine *e, const char *id)
 {
 	struct engine_info i;
+	struct ar_err err = { 0 };
 	bool done;
 
-	if (engine_find(e, id, &i, NULL) < 0)
-		return true;
+	if (engine_find(e, id, &i, &err) < 0) {
+		/* gone (--rm) is done; a failure to look is not */
+		done = err.errnum == ENOENT;
+		ar_err_clear(&err);
+		return done;
+	}
 	done = i.state == ENGINE_EXITED;
 	engine_info_free(&i);
 	return done;

@@ -93,6 +93,20 @@ void engine_thaw_for_signal(struct engine *e, const struct engine_info *i, int s
 
 /* ------------------------------------------------------------ restart, rename */
 
+static void mark_restart(const struct engine_info *i, bool on)
+{
+	_cleanup_close_ int dfd = open(i->c.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0)
+		return;
+	if (on) {
+		int fd = openat(dfd, ENGINE_RESTARTING, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
+	} else
+		unlinkat(dfd, ENGINE_RESTARTING, 0);
+}
+
 int engine_restart(struct engine *e, const char *ref, int timeout, struct ar_err *err)
 {
 	struct engine_info i;
@@ -100,9 +114,12 @@ int engine_restart(struct engine *e, const char *ref, int timeout, struct ar_err
 
 	if (engine_find(e, ref, &i, err) < 0)
 		return -1;
+	/* A --rm container is not removed by the stop of a restart (docker). */
+	mark_restart(&i, true);
 	r = engine_stop(e, i.c.id, timeout, err);
 	if (r == 0)
 		r = engine_start(e, i.c.id, err);
+	mark_restart(&i, false);
 	if (r == 0)
 		engine_event_of(e, &i, "restart", NULL);
 	else

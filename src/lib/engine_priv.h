@@ -23,6 +23,10 @@ uint64_t engine_monitor_start(struct engine *e, const char *id);
  * when there is none. Caller puts it. */
 json_object *engine_config(struct engine *e, const char *id);
 
+/* In a container's dir while `restart` stops it: its monitor does not
+ * remove a --rm container then. */
+#define ENGINE_RESTARTING "restarting"
+
 /* AutoRemove (--rm) of the container's engine options. */
 bool engine_auto_remove(struct engine *e, const char *id);
 

@@ -309,15 +309,13 @@ static bool oom_killed(struct engine *e, const char *id)
 	return oom;
 }
 
-static char *config_image(struct engine *e, const char *id)
-{
-	json_object *j = engine_config(e, id), *v;
-	char *image = NULL;
 
-	if (j && json_object_object_get_ex(j, "Image", &v))
-		image = xstrdup(json_object_get_string(v));
-	json_object_put(j);
-	return image;
+static bool restarting(struct engine *e, const char *id)
+{
+	_cleanup_free_ char *marker = xasprintf("%s/containers/%s/" ENGINE_RESTARTING,
+						e->store->root, id);
+
+	return access(marker, F_OK) == 0;
 }
 
 /* The OOM flag first (the runtime's state says, until deleted), then the
@@ -326,31 +324,31 @@ static char *config_image(struct engine *e, const char *id)
 void engine_monitor_done(struct engine *e, const char *id, int status)
 {
 	struct ar_err ignored = { 0 };
-	struct container_info c = { 0 };
-	_cleanup_free_ char *image = config_image(e, id);
-	_cleanup_free_ char *code_attr = NULL;
-	bool oom = oom_killed(e, id), auto_remove = engine_auto_remove(e, id);
-	int code = exit_code_of(status);
+	struct engine_info i;
+	_cleanup_free_ char *code_attr = xasprintf("exitCode=%d", exit_code_of(status));
+	bool oom = oom_killed(e, id), auto_remove = engine_auto_remove(e, id) && !restarting(e, id);
 	int64_t now = engine_now_ns();
 
 	ar_container_delete(&e->rt, id, true, &ignored);
 	ar_err_clear(&ignored);
-	store_container_find(e->store, id, &c, NULL);
+	/* Only the row's own monitor speaks for it; the events come before
+	 * the row says exited, so a `wait` that returned finds its "die". */
+	if (engine_find(e, id, &i, NULL) < 0 || i.monitor_pid != getpid())
+		_exit(0);
+	if (oom)
+		engine_event_of(e, &i, "oom", NULL);
+	engine_event_of(e, &i, "die", (const char *const[]){ code_attr, NULL });
 	db_run(e->store->db, NULL, "UPDATE containers SET state = 'exited', exit_code = ?, "
 	       "oom_killed = ?, finished_at = ? WHERE id = ? AND monitor_pid = ?", "iiisi",
-	       (int64_t)code, (int64_t)oom, now, id, (int64_t)getpid());
-	if (oom)
-		engine_event(e, id, c.name, image, "oom", NULL);
-	code_attr = xasprintf("exitCode=%d", code);
-	engine_event(e, id, c.name, image, "die", (const char *const[]){ code_attr, NULL });
+	       (int64_t)exit_code_of(status), (int64_t)oom, now, id, (int64_t)getpid());
 	if (auto_remove) {
 		db_run(e->store->db, NULL, "INSERT OR REPLACE INTO exits(id, exit_code, "
-		       "finished_at) VALUES(?, ?, ?)", "sii", id, (int64_t)code, now);
+		       "finished_at) VALUES(?, ?, ?)", "sii", id, (int64_t)exit_code_of(status), now);
 		if (storage_container_remove(e->store, id, true, &ignored) == 0)
-			engine_event(e, id, c.name, image, "destroy", NULL);
+			engine_event_of(e, &i, "destroy", NULL);
 		ar_err_clear(&ignored);
 	}
-	container_info_free(&c);
+	engine_info_free(&i);
 	_exit(0);
 }
 

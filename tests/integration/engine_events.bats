@@ -38,7 +38,7 @@ wait_event() {
 # follower has opened events.log, so what comes next is new to it).
 wait_open() {
 	retry 200 0.05 eval "ls -l /proc/$1/fd 2>/dev/null | grep -q -- '$2\$'" ||
-		fail "pid $1 has not opened $2"
+		fail "pid $1 has not opened $2: $(ls -l /proc/$1/fd 2>&1)"
 	sleep 0.1
 }
 

@@ -208,6 +208,19 @@ sys.exit(1)' "$ESTATE/events.log" "$@"
 	event_seen "$ID" restart || fail "no restart event"
 }
 
+@test "ops: restart of a --rm container restarts it; its later exit removes it" {
+	run_d --rm --name rmr busybox sleep 1000
+	local pid1
+	pid1=$(pid_of "$ID")
+	erun restart -t 0 rmr
+	assert_success
+	wait_state "$ID" running
+	[ "$(pid_of "$ID")" != "$pid1" ] || fail "the init was not restarted"
+	[ ! -e "$AROOT/containers/$ID/restarting" ] || fail "the restart marker was left"
+	eng stop -t 0 rmr >/dev/null
+	retry 50 0.1 eval '[ -z "$(eng ps -aq)" ]' || fail "the --rm container was not removed after its exit"
+}
+
 @test "ops: restart of an exited container runs it again over the same files" {
 	run_d --name again busybox sh -c 'echo run >>/runs; [ $(wc -l </runs) -ge 2 ] && exec sleep 1000; exit 3'
 	erun wait "$ID"

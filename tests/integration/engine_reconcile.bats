@@ -281,9 +281,9 @@ print(n["die"], n["destroy"])' "$ESTATE/events.log" "$ID") || fail "events.log: 
 	b=$ID
 	wait_logs "$a" ready
 	wait_logs "$b" ready
-	for ID in "$a" "$b"; do
-		local mon
-		mon=$(monitor_pid "$ID")
+	local x mon
+	for x in "$a" "$b"; do
+		mon=$(monitor_pid "$x")
 		kill -9 "$mon"
 		wait_pid_gone "$mon"
 	done
@@ -314,7 +314,7 @@ print(n["die"], n["destroy"])' "$ESTATE/events.log" "$ID") || fail "events.log: 
 # ---------------------------------------------------------------- sandbox rm
 
 @test "reconcile: sandbox rm refuses a container the engine runs; after stop it removes it" {
-	local c
+	local c ref
 	create_c busybox true
 	c=$ID
 	run_d --name busy busybox sh -c 'echo ready; exec sleep 1000'

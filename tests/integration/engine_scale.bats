@@ -135,7 +135,7 @@ wait_all() {
 }
 
 @test "scale: 30 crashed containers are reconciled once by concurrent commands, then start and rm -f" {
-	local n=30 k id ids mons="" pids="" cg
+	local n=30 k id ids mons="" pids="" cg left
 	ENG_TIMEOUT=120 bg_all "$n" run run -d busybox sh -c 'echo ready; exec sleep 1000'
 	wait_all run
 	for ((k = 0; k < n; k++)); do
