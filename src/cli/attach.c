@@ -137,14 +137,16 @@ static void on_signal(struct relay *r, int sfd)
 	ar_err_clear(&ignored);
 }
 
-static int signals_fd(void)
+int cli_signalfd(bool winch)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
 	sigset_t set;
 
 	sigemptyset(&set);
 	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
 		sigaddset(&set, sigs[i]);
+	if (winch)
+		sigaddset(&set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
@@ -153,7 +155,7 @@ int cli_attach_relay(struct engine *e, const char *id, int sock, const struct at
 		     bool *detached, struct ar_err *err)
 {
 	struct relay r = { .e = e, .id = id, .o = o, .sock = sock, .stdin_open = o->send_stdin };
-	_cleanup_close_ int sfd = signals_fd();
+	_cleanup_close_ int sfd = cli_signalfd(true);
 	struct termios saved, raw;
 	bool is_raw = false;
 

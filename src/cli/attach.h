@@ -16,6 +16,11 @@ struct attach_opts {
  * so no output is missed. */
 int cli_attach_connect(const char *dir, int *sock, struct ar_err *err);
 
+/* The signals an attached client forwards to the container (docker's
+ * --sig-proxy: INT, TERM, HUP, QUIT, USR1, USR2), blocked and read from the
+ * returned signalfd; with winch also SIGWINCH, for a terminal's size. */
+int cli_signalfd(bool winch);
+
 /* Relays until the monitor closes (the container has exited) or the user
  * detaches with ctrl-p ctrl-q (tty only; *detached set). Our terminal is
  * raw meanwhile and its size follows SIGWINCH; signals sent to us go to

@@ -61,6 +61,12 @@ int cli_list_flags(int argc, char **argv, const char *usage, bool *quiet, bool *
  * name goes on; the status is 1 when any failed. `fn` prints its output. */
 typedef int (*cli_each_fn)(struct cli *cli, const char *name, void *data, struct ar_err *err);
 int cli_each(struct cli *cli, char *const *names, int n, cli_each_fn fn, void *data);
+/* cli_each over the containers named from argv[first] (at least one, or a
+ * usage error), with the engine set up first. */
+int cli_each_container(struct cli *cli, int argc, char **argv, int first, cli_each_fn fn,
+		       void *data, struct ar_err *err);
+/* For a cli_each_fn: prints `name` when r is 0 (docker's echo); returns r. */
+int cli_said(int r, const char *name);
 
 /* docker's `inspect`: a JSON array of one object per name in argv[1..];
  * `one` makes the object or fails (the message is printed, the rest go on,

@@ -7,7 +7,6 @@
 #include <json-c/json.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "attach.h"
@@ -47,28 +46,9 @@ int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	return r == -1 ? create_failure(err) : r;
 }
 
-/* `fn` on each container named from argv[first] (docker goes on after a
- * failure and exits 1 at the end); each success prints its name. */
-static int each(struct cli *cli, int argc, char **argv, int first, cli_each_fn fn, void *data,
-		struct ar_err *err)
-{
-	if (first >= argc)
-		return cli_usage(err, "`argon %s` needs at least one container", argv[0]);
-	if (cli_engine(cli, err) == NULL)
-		return -1;
-	return cli_each(cli, argv + first, argc - first, fn, data);
-}
-
-static int said(int r, const char *name)
-{
-	if (r == 0)
-		printf("%s\n", name);
-	return r;
-}
-
 static int start_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return said(engine_start(&cli->engine, ref, err), ref);
+	return cli_said(engine_start(&cli->engine, ref, err), ref);
 }
 
 static int run_interactive(struct engine *e, const struct container_info *c,
@@ -118,7 +98,7 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct ar_err *err)
 			return cli_usage(err, "usage: argon start [-a] [-i] CONTAINER...");
 	}
 	if (!attach && !interactive)
-		return each(cli, argc, argv, optind, start_one, NULL, err);
+		return cli_each_container(cli, argc, argv, optind, start_one, NULL, err);
 	if (argc - optind != 1)
 		return cli_usage(err, "`argon start -a` takes one container");
 	return start_attached(cli, argv[optind], interactive, err);
@@ -126,7 +106,7 @@ int cmd_start(struct cli *cli, int argc, char **argv, struct ar_err *err)
 
 static int stop_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return said(engine_stop(&cli->engine, ref, *(int *)data, err), ref);
+	return cli_said(engine_stop(&cli->engine, ref, *(int *)data, err), ref);
 }
 
 int cmd_stop(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -140,12 +120,12 @@ int cmd_stop(struct cli *cli, int argc, char **argv, struct ar_err *err)
 			return cli_usage(err, "usage: argon stop [-t SECONDS] CONTAINER...");
 		timeout = (int)v;
 	}
-	return each(cli, argc, argv, optind, stop_one, &timeout, err);
+	return cli_each_container(cli, argc, argv, optind, stop_one, &timeout, err);
 }
 
 static int kill_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return said(engine_kill(&cli->engine, ref, *(int *)data, err), ref);
+	return cli_said(engine_kill(&cli->engine, ref, *(int *)data, err), ref);
 }
 
 int cmd_kill(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -157,7 +137,7 @@ int cmd_kill(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		if (c != 's' || (sig = signal_parse(optarg)) <= 0)
 			return cli_usage(err, "usage: argon kill [-s SIGNAL] CONTAINER...");
 	}
-	return each(cli, argc, argv, optind, kill_one, &sig, err);
+	return cli_each_container(cli, argc, argv, optind, kill_one, &sig, err);
 }
 
 struct rm_flags {
@@ -168,7 +148,7 @@ static int rm_one(struct cli *cli, const char *ref, void *data, struct ar_err *e
 {
 	const struct rm_flags *f = data;
 
-	return said(engine_remove(&cli->engine, ref, f->force, f->volumes, err), ref);
+	return cli_said(engine_remove(&cli->engine, ref, f->force, f->volumes, err), ref);
 }
 
 int cmd_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -187,7 +167,7 @@ int cmd_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		else
 			return cli_usage(err, "usage: argon rm [-f] [-v] CONTAINER...");
 	}
-	return each(cli, argc, argv, optind, rm_one, &f, err);
+	return cli_each_container(cli, argc, argv, optind, rm_one, &f, err);
 }
 
 static int wait_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
@@ -204,29 +184,15 @@ int cmd_wait(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	if (argc > 1 && argv[1][0] == '-')
 		return cli_usage(err, "usage: argon wait CONTAINER...");
-	return each(cli, argc, argv, 1, wait_one, NULL, err);
+	return cli_each_container(cli, argc, argv, 1, wait_one, NULL, err);
 }
 
 /* ------------------------------------------------------------ run */
 
-/* Signals for an attached run: forwarded to the container, as docker's
- * --sig-proxy does. */
-static int proxy_signals(void)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	sigset_t set;
-
-	sigemptyset(&set);
-	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-		sigaddset(&set, sigs[i]);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-}
-
 static int run_attached(struct engine *e, const struct container_info *c, struct ar_err *err)
 {
 	_cleanup_free_ char *log = xasprintf("%s/container.log", c->dir);
-	_cleanup_close_ int sigfd = proxy_signals();
+	_cleanup_close_ int sigfd = cli_signalfd(false);
 	/* Opened before start: a --rm container's dir may be gone by the end,
 	 * and the open file still reads. */
 	_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC | O_CREAT, 0640);

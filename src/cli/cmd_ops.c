@@ -8,26 +8,6 @@
 #include "engine_ops.h"
 #include "util.h"
 
-/* `fn` on each container named from argv[first]; each success prints its
- * name (docker's multi-container commands). */
-static int each(struct cli *cli, int argc, char **argv, int first, cli_each_fn fn, void *data,
-		const char *usage, struct ar_err *err)
-{
-	if (first >= argc)
-		return cli_usage(err, "`argon %s` needs at least one container (usage: %s)", argv[0],
-				 usage);
-	if (cli_engine(cli, err) == NULL)
-		return -1;
-	return cli_each(cli, argv + first, argc - first, fn, data);
-}
-
-static int said(int r, const char *name)
-{
-	if (r == 0)
-		printf("%s\n", name);
-	return r;
-}
-
 /* Commands that take no flags: a leading "-" is a usage error. */
 static int no_flags(int argc, char **argv, const char *usage, struct ar_err *err)
 {
@@ -40,12 +20,12 @@ static int no_flags(int argc, char **argv, const char *usage, struct ar_err *err
 
 static int pause_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return said(engine_pause(&cli->engine, ref, err), ref);
+	return cli_said(engine_pause(&cli->engine, ref, err), ref);
 }
 
 static int unpause_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return said(engine_unpause(&cli->engine, ref, err), ref);
+	return cli_said(engine_unpause(&cli->engine, ref, err), ref);
 }
 
 int cmd_pause(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -54,7 +34,7 @@ int cmd_pause(struct cli *cli, int argc, char **argv, struct ar_err *err)
 
 	if (no_flags(argc, argv, usage, err) < 0)
 		return CLI_USAGE;
-	return each(cli, argc, argv, 1, pause_one, NULL, usage, err);
+	return cli_each_container(cli, argc, argv, 1, pause_one, NULL, err);
 }
 
 int cmd_unpause(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -63,12 +43,12 @@ int cmd_unpause(struct cli *cli, int argc, char **argv, struct ar_err *err)
 
 	if (no_flags(argc, argv, usage, err) < 0)
 		return CLI_USAGE;
-	return each(cli, argc, argv, 1, unpause_one, NULL, usage, err);
+	return cli_each_container(cli, argc, argv, 1, unpause_one, NULL, err);
 }
 
 static int restart_one(struct cli *cli, const char *ref, void *data, struct ar_err *err)
 {
-	return said(engine_restart(&cli->engine, ref, *(int *)data, err), ref);
+	return cli_said(engine_restart(&cli->engine, ref, *(int *)data, err), ref);
 }
 
 int cmd_restart(struct cli *cli, int argc, char **argv, struct ar_err *err)
@@ -83,7 +63,7 @@ int cmd_restart(struct cli *cli, int argc, char **argv, struct ar_err *err)
 			return cli_usage(err, "usage: %s", usage);
 		timeout = (int)v;
 	}
-	return each(cli, argc, argv, optind, restart_one, &timeout, usage, err);
+	return cli_each_container(cli, argc, argv, optind, restart_one, &timeout, err);
 }
 
 /* ------------------------------------------------------------ rename */

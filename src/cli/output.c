@@ -140,6 +140,23 @@ void table_print(struct table *t, FILE *f)
 	free(w);
 }
 
+int cli_each_container(struct cli *cli, int argc, char **argv, int first, cli_each_fn fn,
+		       void *data, struct ar_err *err)
+{
+	if (first >= argc)
+		return cli_usage(err, "`argon %s` needs at least one container", argv[0]);
+	if (cli_engine(cli, err) == NULL)
+		return -1;
+	return cli_each(cli, argv + first, argc - first, fn, data);
+}
+
+int cli_said(int r, const char *name)
+{
+	if (r == 0)
+		printf("%s\n", name);
+	return r;
+}
+
 int cli_each(struct cli *cli, char *const *names, int n, cli_each_fn fn, void *data)
 {
 	int failed = 0;

@@ -16,11 +16,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <search.h>
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "tarwrite.h"
 #include "util.h"
 
 #define CP_TAR_BLOCK (64 * 1024)
@@ -36,28 +36,6 @@ static int arch_fail(struct archive *a, struct ar_err *err, const char *what, co
 
 /* ------------------------------------------------------------ the tar sink */
 
-struct link {
-	dev_t dev;
-	ino_t ino;
-	char *name;
-};
-
-static int link_cmp(const void *a, const void *b)
-{
-	const struct link *x = a, *y = b;
-
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return x->ino < y->ino ? -1 : x->ino > y->ino;
-}
-
-static void link_free(void *p)
-{
-	struct link *l = p;
-
-	free(l->name);
-	free(l);
-}
 
 int cp_tar_writer_open(struct cp_walk *w, int outfd, struct ar_err *err)
 {
@@ -84,31 +62,12 @@ int cp_tar_writer_close(struct cp_walk *w, bool ok, struct ar_err *err)
 	if (w->a)
 		archive_write_free(w->a);
 	w->a = NULL;
-	tdestroy(w->links, link_free);
+	tar_links_free(&w->links);
 	w->links = NULL;
 	return r;
 }
 
 /* Only what makes up the entry: no atime/ctime, no dev/ino, no names. */
-static struct archive_entry *entry_new(const char *path, const struct stat *st)
-{
-	struct archive_entry *e = archive_entry_new();
-
-	if (e == NULL)
-		abort();	/* OOM */
-	archive_entry_copy_pathname(e, path);
-	archive_entry_set_mode(e, st->st_mode);
-	archive_entry_set_uid(e, st->st_uid);
-	archive_entry_set_gid(e, st->st_gid);
-	archive_entry_set_mtime(e, st->st_mtim.tv_sec, st->st_mtim.tv_nsec);
-	if (S_ISREG(st->st_mode))
-		archive_entry_set_size(e, st->st_size);
-	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
-		archive_entry_set_rdevmajor(e, major(st->st_rdev));
-		archive_entry_set_rdevminor(e, minor(st->st_rdev));
-	}
-	return e;
-}
 
 static int put_header(struct cp_walk *w, struct archive_entry *e, const char *path,
 		      struct ar_err *err)
@@ -126,24 +85,15 @@ static int put_header(struct cp_walk *w, struct archive_entry *e, const char *pa
 static int try_hardlink(struct cp_walk *w, const char *path, const struct stat *st, bool *done,
 			struct ar_err *err)
 {
-	struct link key = { st->st_dev, st->st_ino, NULL }, *l, **found;
+	const char *first = tar_link_first_name(&w->links, path, st);
 	struct archive_entry *e;
 
 	*done = false;
-	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+	if (first == NULL)
 		return 0;
-	found = tfind(&key, &w->links, link_cmp);
-	if (found == NULL) {
-		l = xmalloc(sizeof *l);
-		*l = key;
-		l->name = xstrdup(path);
-		if (tsearch(l, &w->links, link_cmp) == NULL)
-			abort();	/* OOM */
-		return 0;
-	}
-	e = entry_new(path, st);
+	e = tar_entry_new(path, st);
 	archive_entry_set_size(e, 0);
-	archive_entry_copy_hardlink(e, (*found)->name);
+	archive_entry_copy_hardlink(e, first);
 	*done = true;
 	return put_header(w, e, path, err);
 }
@@ -177,7 +127,7 @@ static int tar_put(struct cp_walk *w, struct cp_at *at, const char *name, const 
 
 	if (try_hardlink(w, path, st, &linked, err) < 0 || linked)
 		return linked ? 0 : -1;
-	e = entry_new(path, st);
+	e = tar_entry_new(path, st);
 	if (link)
 		archive_entry_copy_symlink(e, link);
 	if (put_header(w, e, path, err) < 0)
@@ -189,7 +139,7 @@ static int tar_dir_open(struct cp_walk *w, struct cp_at *at, const char *name,
 			const struct stat *st, struct cp_at *in, struct ar_err *err)
 {
 	in->path = cp_join(at->path, name);
-	if (put_header(w, entry_new(in->path, st), in->path, err) < 0) {
+	if (put_header(w, tar_entry_new(in->path, st), in->path, err) < 0) {
 		free(steal_ptr(&in->path));
 		return -1;
 	}

@@ -40,6 +40,7 @@ struct tw {
 	struct ar_err *err;
 };
 
+
 struct link {
 	dev_t dev;
 	ino_t ino;
@@ -63,17 +64,30 @@ static void link_free(void *p)
 	free(l);
 }
 
-static int arch_fail(struct tw *t, const char *what, const char *path)
+const char *tar_link_first_name(void **links, const char *path, const struct stat *st)
 {
-	const char *why = archive_error_string(t->a);
+	struct link key = { st->st_dev, st->st_ino, NULL }, *l, **found;
 
-	ar_error(t->err, 0, "%s `%s`: %s", what, path, why ? why : "libarchive failed");
-	if (t->err)
-		t->err->errnum = archive_errno(t->a);
-	return -1;
+	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+		return NULL;
+	found = tfind(&key, links, link_cmp);
+	if (found)
+		return (*found)->name;
+	l = xmalloc(sizeof *l);
+	*l = key;
+	l->name = xstrdup(path);
+	if (tsearch(l, links, link_cmp) == NULL)
+		abort();	/* OOM */
+	return NULL;
 }
 
-static struct archive_entry *entry_new(const char *path, const struct stat *st)
+void tar_links_free(void **links)
+{
+	tdestroy(*links, link_free);
+	*links = NULL;
+}
+
+struct archive_entry *tar_entry_new(const char *path, const struct stat *st)
 {
 	struct archive_entry *e = archive_entry_new();
 
@@ -93,6 +107,17 @@ static struct archive_entry *entry_new(const char *path, const struct stat *st)
 	return e;
 }
 
+static int arch_fail(struct tw *t, const char *what, const char *path)
+{
+	const char *why = archive_error_string(t->a);
+
+	ar_error(t->err, 0, "%s `%s`: %s", what, path, why ? why : "libarchive failed");
+	if (t->err)
+		t->err->errnum = archive_errno(t->a);
+	return -1;
+}
+
+
 static int put_header(struct tw *t, struct archive_entry *e, const char *path)
 {
 	int r = archive_write_header(t->a, e);
@@ -108,7 +133,7 @@ static int put_marker(struct tw *t, const char *path, const struct stat *st, mod
 
 	m.st_mode = S_IFREG | mode;
 	m.st_size = 0;
-	return put_header(t, entry_new(path, &m), path);
+	return put_header(t, tar_entry_new(path, &m), path);
 }
 
 /* ---- xattrs ---- */
@@ -216,24 +241,15 @@ static int open_entry(struct tw *t, int dfd, const char *name, const char *path,
 /* For a second name of an inode already written: a hard link entry. */
 static int try_hardlink(struct tw *t, const char *path, const struct stat *st, bool *done)
 {
-	struct link key = { st->st_dev, st->st_ino, NULL }, *l, **found;
+	const char *first = tar_link_first_name(&t->links, path, st);
 	struct archive_entry *e;
 
 	*done = false;
-	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
+	if (first == NULL)
 		return 0;
-	found = tfind(&key, &t->links, link_cmp);
-	if (found == NULL) {
-		l = xmalloc(sizeof *l);
-		*l = key;
-		l->name = xstrdup(path);
-		if (tsearch(l, &t->links, link_cmp) == NULL)
-			abort();	/* OOM */
-		return 0;
-	}
-	e = entry_new(path, st);
+	e = tar_entry_new(path, st);
 	archive_entry_set_size(e, 0);
-	archive_entry_copy_hardlink(e, (*found)->name);
+	archive_entry_copy_hardlink(e, first);
 	*done = true;
 	return put_header(t, e, path);
 }
@@ -265,7 +281,7 @@ static int put_file(struct tw *t, int dfd, const char *name, const char *path,
 
 	if (fd < 0)
 		return -1;
-	e = entry_new(path, st);
+	e = tar_entry_new(path, st);
 	if (add_xattrs(t, e, fd, path, &opaque) < 0) {
 		archive_entry_free(e);
 		return -1;
@@ -293,7 +309,7 @@ static int put_symlink(struct tw *t, int dfd, const char *name, const char *path
 		cap *= 2;
 	}
 	target[n] = '\0';
-	e = entry_new(path, st);
+	e = tar_entry_new(path, st);
 	archive_entry_copy_symlink(e, target);
 	return put_header(t, e, path);
 }
@@ -312,7 +328,7 @@ static int put_dir(struct tw *t, int dfd, const char *name, const char *path,
 	if (depth >= TW_MAX_DEPTH)
 		return ar_error(t->err, ELOOP, "`%s` is more than %d levels deep", path,
 				TW_MAX_DEPTH);
-	e = entry_new(path, st);
+	e = tar_entry_new(path, st);
 	if (add_xattrs(t, e, fd, path, &opaque) < 0) {
 		archive_entry_free(e);
 		return -1;
@@ -358,7 +374,7 @@ static int put_entry(struct tw *t, int dfd, const char *name, const char *path,
 		return put_file(t, dfd, name, path, st);
 	if (S_ISLNK(st->st_mode))
 		return put_symlink(t, dfd, name, path, st);
-	return put_header(t, entry_new(path, st), path);	/* device or fifo */
+	return put_header(t, tar_entry_new(path, st), path);	/* device or fifo */
 }
 
 static int walk(struct tw *t, int dfd, const char *prefix, int depth)
@@ -413,7 +429,7 @@ int tar_write_tree(int dirfd, int outfd, enum tar_tree_kind kind, struct ar_err 
 	if (r == 0 && archive_write_close(t.a) != ARCHIVE_OK)
 		r = arch_fail(&t, "finish tar", "output");
 	archive_write_free(t.a);
-	tdestroy(t.links, link_free);
+	tar_links_free(&t.links);
 	free(t.buf);
 	return r < 0 ? ar_err_prefix(err, "write tar") : 0;
 }

@@ -2,7 +2,11 @@
 #ifndef ARGON_TARWRITE_H
 #define ARGON_TARWRITE_H
 
+#include <sys/stat.h>
+
 #include "error.h"
+
+struct archive_entry;
 
 enum tar_tree_kind {
 	/* A root file system as it is (export): every entry as found. */
@@ -20,5 +24,18 @@ enum tar_tree_kind {
  * fifos, hard links within the tree, user.* and security.capability
  * xattrs kept; sockets skipped. Never follows a symlink. */
 int tar_write_tree(int dirfd, int outfd, enum tar_tree_kind kind, struct ar_err *err);
+
+/* Shared with cp's tar output (cp_tar.c): */
+
+/* A header entry for `path` with st's type, mode, owner, mtime, size and
+ * device numbers. */
+struct archive_entry *tar_entry_new(const char *path, const struct stat *st);
+
+/* Hard links: the name an inode was first written under, when st is a
+ * second name of it (a non-directory with links); else records `path` as
+ * its first name and returns NULL. *links is a tsearch tree, NULL at
+ * first; tar_links_free frees it. */
+const char *tar_link_first_name(void **links, const char *path, const struct stat *st);
+void tar_links_free(void **links);
 
 #endif

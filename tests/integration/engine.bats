@@ -6,14 +6,7 @@
 # ends with `rm -f` of all containers and checks for processes, mounts,
 # cgroups and state left).
 
-load helpers
-load storage_helpers
 load engine_helpers
-
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
-setup() { engine_setup; }
-teardown() { engine_teardown; }
 
 UP_RE='^Up (Less than a second|[0-9]+ seconds?|About a minute)$'
 # A `sh` script for pid 1 that handles SIGNAL: prints "got SIGNAL" and

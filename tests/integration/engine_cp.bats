@@ -6,18 +6,13 @@
 # host's files), docker's errors and exit codes (1, 125).
 # engine_helpers.bash checks that nothing (mount, process) is left.
 
-load helpers
-load storage_helpers
 load engine_helpers
 
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
 setup() {
 	engine_setup
 	H="$TMP/h"
 	mkdir -p "$H"
 }
-teardown() { engine_teardown; }
 
 # eng_in FILE ARGS...: the CLI with stdin from FILE (eng closes stdin).
 eng_in() {

@@ -4,14 +4,7 @@
 # rotation of events.log) and `argon logs` with --since/--until in docker's
 # time forms and over rotated log files (container.log.N ... .1 first).
 
-load helpers
-load storage_helpers
 load engine_helpers
-
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
-setup() { engine_setup; }
-teardown() { engine_teardown; }
 
 TS_RE='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9}Z'
 

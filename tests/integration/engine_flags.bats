@@ -6,14 +6,7 @@
 # --network, --log-opt and --init; bad values fail with 125 and leave
 # nothing (engine_helpers.bash checks every test for leftovers).
 
-load helpers
-load storage_helpers
 load engine_helpers
-
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
-setup() { engine_setup; }
-teardown() { engine_teardown; }
 
 # out ARGS...: `run ARGS` attached; must succeed; its stdout in $output.
 out() {

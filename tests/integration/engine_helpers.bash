@@ -1,7 +1,10 @@
 # argon's engine tests (engine.bats): the container commands of the `argon`
 # CLI (create, start, run, stop, kill, rm, ps, inspect, logs, wait) on the
 # test's store AROOT ($TMP/argon) and runtime state dir ESTATE ($TMP/run).
-# Loaded after helpers.bash and storage_helpers.bash.
+# An engine test file only does `load engine_helpers`: this loads
+# helpers.bash and storage_helpers.bash, and defines the file's hooks
+# (setup_file, teardown_file, setup, teardown; a file may redefine one after
+# the load).
 #
 # Per test: setup imports the file's busybox image (busybox:latest) and
 # notes the engine cgroups (argon/<64-hex ID>) that exist. Teardown removes
@@ -9,6 +12,9 @@
 # container dir, a process, a mount, a new engine cgroup or runtime state
 # of the test is left (cleaning them up anyway), before the storage
 # teardown's own checks (sandboxes, loop devices).
+
+load helpers
+load storage_helpers
 
 # ---------------------------------------------------------------- commands
 
@@ -311,3 +317,10 @@ engine_teardown() {
 	[ -z "$problems" ] || { fail "engine teardown: $problems"; return 1; }
 	return $rc
 }
+
+# ---------------------------------------------------------------- hooks
+
+setup_file() { storage_setup_file; }
+teardown_file() { storage_teardown_file; }
+setup() { engine_setup; }
+teardown() { engine_teardown; }

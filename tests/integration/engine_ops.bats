@@ -5,14 +5,7 @@
 # output and exit codes, and that stop/kill/rm -f of a paused container
 # work (engine_helpers.bash checks that nothing is left).
 
-load helpers
-load storage_helpers
 load engine_helpers
-
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
-setup() { engine_setup; }
-teardown() { engine_teardown; }
 
 UP_RE='^Up (Less than a second|[0-9]+ seconds?|About a minute)$'
 

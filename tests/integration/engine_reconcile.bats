@@ -12,14 +12,7 @@
 # cannot know it either after a reboot, shows 255; -1 keeps it apart from a
 # process's own exit 255).
 
-load helpers
-load storage_helpers
 load engine_helpers
-
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
-setup() { engine_setup; }
-teardown() { engine_teardown; }
 
 # The container's command: says which run it is (the marker file written
 # by the previous run, or "fresh"), marks this one, then stays up.

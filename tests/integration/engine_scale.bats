@@ -4,14 +4,7 @@
 # leaking mounts, loop devices, cgroups, processes, fds, runtime state or
 # container dirs; and names stay unique when ten runs race for one.
 
-load helpers
-load storage_helpers
 load engine_helpers
-
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
-setup() { engine_setup; }
-teardown() { engine_teardown; }
 
 UP_RE='^Up (Less than a second|[0-9]+ seconds?|About a minute|[0-9]+ minutes?)$'
 

@@ -4,14 +4,7 @@
 # them work (argon-monitor, its attach socket, its log rotation). Terminal
 # tests drive argon on a real pseudo-terminal (ptyrun: expect/send/resize).
 
-load helpers
-load storage_helpers
 load engine_helpers
-
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
-setup() { engine_setup; }
-teardown() { engine_teardown; }
 
 PTYRUN="$HELPERS_DIR/ptyrun"
 

@@ -22,32 +22,7 @@
 #define S 1000000000LL
 #define ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
-/* A temporary state dir, removed when the variable leaves scope. */
-struct tmp_dir {
-	char path[64];
-};
-
-static void tmp_dir_remove(struct tmp_dir *d)
-{
-	struct ar_err err = { 0 };
-
-	if (d->path[0])
-		rm_rf_at(AT_FDCWD, d->path, &err);
-	ar_err_clear(&err);
-}
-#define _cleanup_dir_ __attribute__((cleanup(tmp_dir_remove)))
-
-static int tmp_dir_make(struct tmp_dir *d)
-{
-	snprintf(d->path, sizeof d->path, "/tmp/argon-test-events-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		d->path[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
-static char *read_in(const struct tmp_dir *d, const char *name)
+static char *read_in(const struct unit_dir *d, const char *name)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", d->path, name);
 	struct ar_err err = { 0 };
@@ -80,14 +55,14 @@ static const char *get_str(json_object *o, const char *path1, const char *path2)
 
 static void test_line_shape(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	_cleanup_free_ char *text = NULL;
 	struct engine e = { 0 };
 	static const char *const attrs[] = { "exitCode=3", NULL };
 	json_object *j = NULL, *actor, *a, *t, *tn;
 	int64_t before, after;
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "events") == 0);
 	e.state_dir = d.path;
 	before = real_ns();
 	engine_event(&e, ID, "web", "busybox:latest", "die", attrs);
@@ -143,13 +118,13 @@ static void test_line_shape(void)
  * over a label of that key; odd characters survive as JSON. */
 static void test_event_of_labels(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	_cleanup_free_ char *text = NULL;
 	struct engine e = { 0 };
 	struct engine_info i = { 0 };
 	static const char *const attrs[] = { "signal=15", NULL };
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "events") == 0);
 	e.state_dir = d.path;
 	i.c.id = (char *)ID;
 	i.c.name = (char *)"we\"b";
@@ -217,7 +192,7 @@ static int count_lines(const char *text, int *seen, int n, int m)
 static void test_rotation_concurrent(void)
 {
 	enum { N = 6 };
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	_cleanup_free_ char *one = NULL, *old = NULL, *cur = NULL;
 	_cleanup_free_ int *seen = NULL, *last = NULL;
 	struct event_reader *r = NULL;
@@ -226,7 +201,7 @@ static void test_rotation_concurrent(void)
 	int m, total = 0, bad = 0, order = 0;
 	struct stat st;
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "events") == 0);
 	one = event_line(ID, "racer", "busybox", "start", (const char *const[]){ "seq=0-0", NULL }, 1);
 	/* 1.6 caps of lines in all: one rotation, and only one, so that no
 	 * line is gone with a second */
@@ -290,7 +265,7 @@ static void test_rotation_concurrent(void)
 	CHECK(bad == 0);
 }
 
-static void append_at(const struct tmp_dir *d, const char *action, int64_t when)
+static void append_at(const struct unit_dir *d, const char *action, int64_t when)
 {
 	_cleanup_free_ char *line = event_line(ID, "web", "busybox", action, NULL, when);
 
@@ -316,11 +291,11 @@ static char *actions(struct event_reader *r)
 
 static void test_reader_since_until(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct event_reader *r = NULL;
 	struct ar_err err = { 0 };
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "events") == 0);
 	append_at(&d, "create", 1000 * S);
 	append_at(&d, "start", 2000 * S);
 	_cleanup_free_ char *p = xasprintf("%s/" EVENTS_LOG, d.path);
@@ -347,11 +322,11 @@ static void test_reader_since_until(void)
  * renamed file before the new one, and sees the older .1 of history. */
 static void test_reader_follow_rotation(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct event_reader *r = NULL, *h = NULL;
 	struct ar_err err = { 0 };
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "events") == 0);
 	append_at(&d, "old", 1 * S);
 	CHECK(event_reader_open(d.path, false, 0, 0, &r, &err) == 0);
 	_cleanup_free_ char *none = actions(r);
@@ -395,7 +370,7 @@ static void test_reader_follow_rotation(void)
 /* Best effort: a state dir that is not there fails nothing. */
 static void test_missing_dir(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct engine e = { .state_dir = "/nonexistent/argon-events" };
 	struct event_reader *r = NULL;
 	struct ar_err err = { 0 };
@@ -406,7 +381,7 @@ static void test_missing_dir(void)
 	CHECK(access("/nonexistent/argon-events", F_OK) < 0);
 	/* a state dir without events.log yet: nothing, no error; then the
 	 * first event once it is written */
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "events") == 0);
 	CHECK(event_reader_open(d.path, true, 0, 0, &r, &err) == 0);
 	int before = event_reader_next(r, &ev, &t);
 	append_at(&d, "create", 1 * S);

@@ -14,32 +14,8 @@
 #include "unit.h"
 #include "util.h"
 
-struct tmp_dir {
-	char path[64];
-};
-
-static void tmp_dir_remove(struct tmp_dir *d)
-{
-	struct ar_err err = { 0 };
-
-	if (d->path[0])
-		rm_rf_at(AT_FDCWD, d->path, &err);
-	ar_err_clear(&err);
-}
-#define _cleanup_dir_ __attribute__((cleanup(tmp_dir_remove)))
-
-static int tmp_dir_make(struct tmp_dir *d)
-{
-	snprintf(d->path, sizeof d->path, "/tmp/argon-test-rotlog-XXXXXX");
-	if (mkdtemp(d->path) == NULL) {
-		d->path[0] = '\0';
-		return -1;
-	}
-	return 0;
-}
-
 /* Appends text to <dir>/<name>; 0 or -1. */
-static int put(const struct tmp_dir *d, const char *name, const char *text)
+static int put(const struct unit_dir *d, const char *name, const char *text)
 {
 	_cleanup_free_ char *p = xasprintf("%s/%s", d->path, name);
 	_cleanup_close_ int fd = open(p, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
@@ -47,7 +23,7 @@ static int put(const struct tmp_dir *d, const char *name, const char *text)
 	return fd >= 0 && write_all(fd, text, strlen(text)) == 0 ? 0 : -1;
 }
 
-static int mv(const struct tmp_dir *d, const char *from, const char *to)
+static int mv(const struct unit_dir *d, const char *from, const char *to)
 {
 	_cleanup_free_ char *a = xasprintf("%s/%s", d->path, from);
 	_cleanup_free_ char *b = xasprintf("%s/%s", d->path, to);
@@ -72,11 +48,11 @@ static char *drain(struct rotlog *r)
 
 static void test_history_order(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct rotlog *r = NULL;
 	struct ar_err err = { 0 };
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "rotlog") == 0);
 	CHECK(put(&d, "log.3", "a\nb\n") == 0 && put(&d, "log.2", "c\n") == 0 &&
 	      put(&d, "log.1", "d") == 0 && put(&d, "log", "e\nf") == 0);
 	_cleanup_free_ char *path = xasprintf("%s/log", d.path);
@@ -99,11 +75,11 @@ static void test_history_order(void)
  * both: read once (a hard link stands for it here). */
 static void test_same_file_once(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct rotlog *r = NULL;
 	struct ar_err err = { 0 };
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "rotlog") == 0);
 	CHECK(put(&d, "log.2", "old\n") == 0 && put(&d, "log", "x\ny\n") == 0);
 	_cleanup_free_ char *path = xasprintf("%s/log", d.path);
 	_cleanup_free_ char *one = xasprintf("%s/log.1", d.path);
@@ -120,10 +96,10 @@ static void test_same_file_once(void)
  * no end. */
 static void test_follow_rotation(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct rotlog *r;
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "rotlog") == 0);
 	CHECK(put(&d, "log", "1\n") == 0);
 	_cleanup_free_ char *path = xasprintf("%s/log", d.path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -151,11 +127,11 @@ static void test_follow_rotation(void)
 /* A writer that truncates in place: read again from the start. */
 static void test_truncated(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct rotlog *r = NULL;
 	struct ar_err err = { 0 };
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "rotlog") == 0);
 	CHECK(put(&d, "log", "aaaa\nbbbb\n") == 0);
 	_cleanup_free_ char *path = xasprintf("%s/log", d.path);
 	CHECK(rotlog_open(path, true, &r, &err) == 0);
@@ -173,7 +149,7 @@ static void test_truncated(void)
 
 static void test_long_line_and_skip(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct rotlog *r = NULL;
 	struct ar_err err = { 0 };
 	const size_t big = 300000;
@@ -181,7 +157,7 @@ static void test_long_line_and_skip(void)
 	const char *line;
 	size_t len;
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "rotlog") == 0);
 	memset(text, 'x', big);
 	text[big] = '\n';
 	text[big + 1] = '\0';
@@ -219,12 +195,12 @@ static int64_t mono_ms(void)
  * fd, else after the timeout. */
 static void test_wait(void)
 {
-	_cleanup_dir_ struct tmp_dir d = { "" };
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
 	struct rotlog *r = NULL;
 	struct ar_err err = { 0 };
 	int p[2];
 
-	CHECK(tmp_dir_make(&d) == 0);
+	CHECK(unit_dir_make(&d, "rotlog") == 0);
 	_cleanup_free_ char *path = xasprintf("%s/log", d.path);
 	CHECK(rotlog_open(path, true, &r, &err) == 0);
 	int64_t t0 = mono_ms();

@@ -6,12 +6,46 @@
 #ifndef ARGON_UNIT_H
 #define ARGON_UNIT_H
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "util.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int unit_failed_now;
 static const char *unit_skip_why;
+
+/* A temporary dir /tmp/argon-test-WHAT-XXXXXX, removed with everything in it
+ * when the variable leaves scope:
+ *   _cleanup_unit_dir_ struct unit_dir d = { "" };
+ *   CHECK(unit_dir_make(&d, "events") == 0);                              */
+struct unit_dir {
+	char path[96];
+};
+
+static inline void unit_dir_remove(struct unit_dir *d)
+{
+	struct ar_err err = { 0 };
+
+	if (d->path[0])
+		rm_rf_at(AT_FDCWD, d->path, &err);
+	ar_err_clear(&err);
+}
+#define _cleanup_unit_dir_ __attribute__((cleanup(unit_dir_remove)))
+
+static inline int unit_dir_make(struct unit_dir *d, const char *what)
+{
+	snprintf(d->path, sizeof d->path, "/tmp/argon-test-%s-XXXXXX", what);
+	if (mkdtemp(d->path) == NULL) {
+		d->path[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
 
 #define SKIP(why) do { unit_skip_why = (why); return; } while (0)
 
