@@ -272,6 +272,44 @@ static const char *const host_keys[] = {
 	"CapAdd", "CapDrop", "Privileged", "SecurityOpt", "NetworkMode", "Init", "LogConfig", NULL,
 };
 
+/* docker's NetworkSettings for the two networks there are so far: the
+ * container's own namespace with lo only ("none"), or the host's. */
+static json_object *network_json(const struct engine_info *i, json_object *opts)
+{
+	json_object *n = json_object_new_object(), *nets = json_object_new_object();
+	const char *mode = json_object_get_string(get(opts, "NetworkMode"));
+	_cleanup_free_ char *key = i->state == ENGINE_RUNNING && i->init_pid > 0 ?
+		xasprintf("/proc/%d/ns/net", (int)i->init_pid) : xstrdup("");
+
+	json_object_object_add(n, "SandboxKey", json_object_new_string(key));
+	json_object_object_add(n, "Ports", get(opts, "Ports") ? copy_of(get(opts, "Ports"))
+							       : json_object_new_object());
+	json_object_object_add(nets, mode ? mode : "none", json_object_new_object());
+	json_object_object_add(n, "Networks", nets);
+	return n;
+}
+
+/* Where the container's root lives (docker's GraphDriver, overlay), and
+ * with --storage-size its cap. */
+static json_object *graph_driver_json(const struct engine_info *i)
+{
+	json_object *g = json_object_new_object(), *data = json_object_new_object();
+	/* A capped sandbox keeps its layer in the ext4 image (sandbox.h). */
+	const char *layer = i->c.storage_size ? "/sandbox" : "";
+	_cleanup_free_ char *merged = xasprintf("%s/rootfs", i->c.dir);
+	_cleanup_free_ char *upper = xasprintf("%s%s/upper", i->c.dir, layer);
+	_cleanup_free_ char *work = xasprintf("%s%s/work", i->c.dir, layer);
+
+	json_object_object_add(data, "MergedDir", json_object_new_string(merged));
+	json_object_object_add(data, "UpperDir", json_object_new_string(upper));
+	json_object_object_add(data, "WorkDir", json_object_new_string(work));
+	if (i->c.storage_size)
+		json_object_object_add(data, "Size", json_object_new_int64((int64_t)i->c.storage_size));
+	json_object_object_add(g, "Name", json_object_new_string("overlay"));
+	json_object_object_add(g, "Data", data);
+	return g;
+}
+
 static json_object *container_json(const struct engine_info *i, const char *root)
 {
 	json_object *o = json_object_new_object(), *cfg = json_file(i->c.dir, "config.json");
@@ -309,6 +347,8 @@ static json_object *container_json(const struct engine_info *i, const char *root
 	_cleanup_free_ char *volumes = xasprintf("%s/volumes", root);
 	json_object_object_add(o, "Mounts", mounts_json(get(cfg, "mounts"), volumes));
 	json_object_object_add(o, "BundlePath", json_object_new_string(i->c.dir));
+	json_object_object_add(o, "GraphDriver", graph_driver_json(i));
+	json_object_object_add(o, "NetworkSettings", network_json(i, opts));
 	json_object_put(cfg);
 	json_object_put(opts);
 	json_object_put(args);

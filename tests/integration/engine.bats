@@ -504,6 +504,47 @@ trap_script() { # trap_script SIGNAL CODE
 	done
 }
 
+@test "engine: run of \`host\` on a store without it prepares it first, with a notice" {
+	local parent="" d dev
+	dev=$(stat -c %d /usr/bin)
+	for d in /var/tmp /tmp /var/lib /root; do
+		[ -d "$d" ] && [ -w "$d" ] && [ "$(stat -c %d "$d")" == "$dev" ] && { parent=$d; break; }
+	done
+	[ -n "$parent" ] || skip "no writable dir on the file system of /usr for prep's hard links"
+	local base store
+	base=$(mktemp -d "$parent/argon-it-prep.XXXXXX")
+	CLEAN_DIRS+=("$base")
+	store="$base/store"
+	EXTRA_STORES+=("$store")
+	run --separate-stderr timeout 120 "$ARGON" --root "$store" --state-dir "$ESTATE" \
+		run --rm host sh -c 'echo hi; head -1 /usr/lib/os-release' </dev/null 3>&- 4>&-
+	assert_success
+	assert_eq "${lines[0]}" hi
+	assert_eq "${lines[1]}" "$(head -1 /usr/lib/os-release)" "the host's os-release, seen inside"
+	assert_contains "$stderr" "preparing it"
+	"$ARGON" --root "$store" image inspect host >/dev/null </dev/null || fail "no host image made"
+	# Made once: the next run says nothing of it.
+	run --separate-stderr timeout 60 "$ARGON" --root "$store" --state-dir "$ESTATE" \
+		run --rm host true </dev/null 3>&- 4>&-
+	assert_success
+	assert_eq "$stderr" "" "stderr of the second run"
+}
+
+@test "engine: inspect shows the container's network and where its layers are" {
+	run_d --name gd busybox sh -c 'echo mark > /written; sleep 1000'
+	wait_state "$ID" running
+	assert_eq "$(ins gd 'list(c["NetworkSettings"]["Networks"])')" '["none"]' "networks"
+	local key upper
+	key=$(ins gd 'c["NetworkSettings"]["SandboxKey"]')
+	assert_eq "$(readlink "$key")" "$(readlink "/proc/$(pid_of "$ID")/ns/net")" "SandboxKey"
+	upper=$(ins gd 'c["GraphDriver"]["Data"]["UpperDir"]')
+	retry 50 0.1 test -f "$upper/written" || fail "the container's write is not in UpperDir $upper"
+	assert_eq "$(cat "$upper/written")" mark "the write in UpperDir"
+	[ -d "$(ins gd 'c["GraphDriver"]["Data"]["MergedDir"]')/bin" ] || fail "MergedDir has no /bin"
+	run_d --name gdh --network host busybox sleep 1000
+	assert_eq "$(ins gdh 'list(c["NetworkSettings"]["Networks"])')" '["host"]' "networks of --network host"
+}
+
 @test "engine: inspect shows docker's fields before and after a run" {
 	local img
 	img=$(jget 'd["id"]' <"$SFILE/busybox.json")

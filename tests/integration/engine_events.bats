@@ -52,7 +52,7 @@ record() {
 	erun rm "$ID"
 	assert_success
 	t1=$(date +%s.%N)
-	erun events --since 1m --until 0s
+	erun events --since 1h --until 0s
 	assert_success
 	assert_eq "$(actions_of "$ID")" "create start die destroy" "actions"
 	local a="image=busybox, name=life" line
@@ -74,7 +74,7 @@ record() {
 	erun stop -t 1 sig
 	assert_success
 	wait_event "$ID" die
-	erun events --since 1m --until 0s --filter container=sig
+	erun events --since 1h --until 0s --filter container=sig
 	assert_success
 	local kills
 	kills=$(grep -E " container kill $ID " <<<"$output" | grep -oE 'signal=[0-9]+' | tr '\n' ' ')
@@ -87,7 +87,7 @@ record() {
 
 @test "events --format json: one docker event object per line" {
 	create_c --name j1 --label app=web --label tier=front busybox true
-	erun events --since 1m --until 0s --format json
+	erun events --since 1h --until 0s --format json
 	assert_success
 	local j
 	for j in "${lines[@]}"; do
@@ -109,13 +109,13 @@ assert e["Actor"]["Attributes"] == {"app": "web", "tier": "front", "image": "bus
 assert isinstance(e["timeNano"], int) and e["time"] == e["timeNano"] // 10**9, e
 ' "$output" "$ID" || fail "event objects: $output"
 	local json=$output
-	erun events --since 1m --until 0s --format '{{json .}}'
+	erun events --since 1h --until 0s --format '{{json .}}'
 	assert_success
 	assert_eq "$output" "$json" "{{json .}} and json"
-	erun events --since 1m --until 0s --format '{{.Action}} {{.Actor.Attributes.name}} {{.ID}}'
+	erun events --since 1h --until 0s --format '{{.Action}} {{.Actor.Attributes.name}} {{.ID}}'
 	assert_success
 	assert_eq "$output" "create j1 $ID" "template"
-	erun events --since 1m --until 0s --format '{{range .}}x{{end}}'
+	erun events --since 1h --until 0s --format '{{range .}}x{{end}}'
 	assert_status 125
 }
 
@@ -126,31 +126,31 @@ assert isinstance(e["timeNano"], int) and e["time"] == e["timeNano"] // 10**9, e
 	local b=$ID
 	erun start fa
 	assert_success
-	erun events --since 1m --until 0s --filter container=fa
+	erun events --since 1h --until 0s --filter container=fa
 	assert_success
 	assert_eq "$(actions_of "$a")" "create start" "fa's"
 	assert_eq "$(actions_of "$b")" "" "fb's"
-	erun events --since 1m --until 0s -f "container=${b:0:12}"
+	erun events --since 1h --until 0s -f "container=${b:0:12}"
 	assert_eq "$(actions_of "$a") | $(actions_of "$b")" " | create" "by ID prefix"
-	erun events --since 1m --until 0s --filter event=start
+	erun events --since 1h --until 0s --filter event=start
 	assert_eq "${#lines[@]}" 1 "start events"
 	assert_eq "$(actions_of "$a")" "start" "event=start"
-	erun events --since 1m --until 0s --filter event=create --filter container=fa \
+	erun events --since 1h --until 0s --filter event=create --filter container=fa \
 		--filter container=fb
 	assert_eq "$(actions_of "$a") | $(actions_of "$b")" "create | create" "OR and AND"
-	erun events --since 1m --until 0s --filter event=create --filter event=start \
+	erun events --since 1h --until 0s --filter event=create --filter event=start \
 		--filter container=fa
 	assert_eq "$(actions_of "$a")" "create start" "two events"
-	erun events --since 1m --until 0s --filter image=busybox --filter type=container
+	erun events --since 1h --until 0s --filter image=busybox --filter type=container
 	assert_eq "${#lines[@]}" 3 "image=busybox"
-	erun events --since 1m --until 0s --filter image=alpine
+	erun events --since 1h --until 0s --filter image=alpine
 	assert_eq "$output" "" "image=alpine"
-	erun events --since 1m --until 0s --filter type=network
+	erun events --since 1h --until 0s --filter type=network
 	assert_eq "$output" "" "type=network"
-	erun events --since 1m --until 0s --filter bogus=1
+	erun events --since 1h --until 0s --filter bogus=1
 	assert_status 125
 	assert_contains "$stderr" "invalid filter \`bogus\`"
-	erun events --since 1m --until 0s --filter container
+	erun events --since 1h --until 0s --filter container
 	assert_status 125
 }
 
@@ -172,7 +172,7 @@ assert isinstance(e["timeNano"], int) and e["time"] == e["timeNano"] // 10**9, e
 	# an --until to come: follows until then
 	local t0 t1
 	t0=$(now_ms)
-	erun events --since 1m --until -1500ms
+	erun events --since 1h --until -1500ms	# 1h: this test can take a minute under ASan
 	t1=$(now_ms)
 	assert_success
 	assert_eq "$(actions_of "$ID")" create "until ahead"
@@ -206,7 +206,7 @@ assert isinstance(e["timeNano"], int) and e["time"] == e["timeNano"] // 10**9, e
 	! grep -q "$old" "$TMP/ev.out" || fail "the follower printed the older container: $(cat "$TMP/ev.out")"
 	[ ! -s "$TMP/ev.err" ] || fail "stderr: $(cat "$TMP/ev.err")"
 	# SIGTERM, with --since: the history first
-	eng_bg ev2 events --since 1m --format json
+	eng_bg ev2 events --since 1h --format json
 	pid=$ENG_PID
 	retry 100 0.05 file_has "$TMP/ev2.out" "\"id\":\"$old\"" ||
 		fail "no history from --since: $(cat "$TMP/ev2.out" "$TMP/ev2.err")"
@@ -243,7 +243,7 @@ with open(sys.argv[1], "w") as f:
 	local size
 	size=$(stat -c %s "$ESTATE/events.log")
 	((size < 4096)) || fail "events.log after the rotation is $size bytes"
-	erun events --since 1m --until 0s --filter event=create --filter event=start
+	erun events --since 1h --until 0s --filter event=create --filter event=start
 	assert_eq "$(actions_of "$ID")" "create start" "history over both files"
 	erun events --since 0 --until 0s --filter container=ancient
 	assert_success
@@ -255,15 +255,16 @@ with open(sys.argv[1], "w") as f:
 # ---------------------------------------------------------------- logs
 
 @test "logs --since/--until: durations, record times, Unix seconds" {
-	run_d busybox sh -c 'echo early; sleep 4; echo late'
+	run_d busybox sh -c 'echo early; sleep 6; echo late'
 	erun wait "$ID"
 	assert_success
-	erun logs --since 2s "$ID"
-	assert_eq "$output" late "--since 2s"
-	erun logs --until 2s "$ID"
-	assert_eq "$output" early "--until 2s"
-	erun logs --since 1m "$ID"
-	assert_eq "$output" $'early\nlate' "--since 1m"
+	# 3 s either side of the records: room for a slow (ASan) argon
+	erun logs --since 3s "$ID"
+	assert_eq "$output" late "--since 3s"
+	erun logs --until 3s "$ID"
+	assert_eq "$output" early "--until 3s"
+	erun logs --since 1h "$ID"
+	assert_eq "$output" $'early\nlate' "--since 1h"
 	erun logs -t "$ID"
 	local te tl
 	te=$(cut -d' ' -f1 <<<"${lines[0]}")
