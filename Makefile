@@ -97,13 +97,16 @@ clean:
 .PHONY: all deps test clean
 
 # libFuzzer targets for the untrusted parsers (clang).
+# The library is compiled once for all targets (-fsanitize=fuzzer-no-link).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_CC  := clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -Isrc/lib $(shell pkg-config --cflags $(PKGS))
+FUZZ_LIB := $(LIB_SRC:src/lib/%.c=build-fuzz/obj/%.o)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(wildcard src/lib/*.h)
+build-fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -Isrc/lib \
-	  $(shell pkg-config --cflags $(PKGS)) \
-	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(FUZZ_CC) -fsanitize=fuzzer-no-link,address,undefined -c -o $@ $<
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 .PHONY: fuzz
 
 # Static analysis: cppcheck over the library and the CLI (CI runs it).

@@ -628,7 +628,9 @@ own_prep_store() {
 	own_prep_store
 	[ -x /usr/bin/busybox ] || skip "no /usr/bin/busybox (busybox-static) to run in a /usr/bin-only image"
 	local s="$PSTORE/store" fmt
-	argon_at "$s" prep -q --manifest "$TMP/small.manifest" >/dev/null || fail "prep failed"
+	# One static program: the round trip, not the size of /usr/bin, is tested.
+	printf 'link /usr/bin/busybox\ncopy /etc/debian_version\n' >"$TMP/tiny.manifest"
+	argon_at "$s" prep -q --manifest "$TMP/tiny.manifest" >/dev/null || fail "prep failed"
 	sb_create --store "$s" host /usr/bin/busybox true
 	argon_at "$s" export -o "$TMP/host.tar" "$SB" || fail "export failed"
 	argon_at "$s" sandbox rm "$SB" >/dev/null
