@@ -221,8 +221,8 @@ static int run_interactive(struct engine *e, const struct container_info *c,
 	    cli_attach_relay(e, c->id, sock, o, &detached, err) < 0)
 		return -1;
 	if (detached) {
-		fprintf(stderr, "\r\nargon: detached from %s (`argon attach` is not there yet: "
-			"`argon logs -f %.12s`)\r\n", c->name, c->id);
+		fprintf(stderr, "\r\nargon: detached from %s; it runs on (`argon logs -f %s`, "
+			"`argon exec -it %s sh`)\r\n", c->name, c->name, c->name);
 		return 0;
 	}
 	if (engine_wait(e, c->id, &code, err) < 0)
