@@ -28,16 +28,26 @@ static int create_failure(const struct ar_err *err)
 	return CLI_USAGE;
 }
 
+/* The container `a` asks for, made (after the `host` image, when that is
+ * the one named and it is missing); the engine, or NULL with *err set. */
+static struct engine *create_container(struct cli *cli, const struct create_args *a,
+				       struct container_info *c, struct ar_err *err)
+{
+	struct engine *e = cli_engine(cli, err);
+
+	if (e == NULL || cli_ensure_host_image(cli, a->e.image_ref, err) < 0 ||
+	    engine_create(e, &a->e, c, err) < 0)
+		return NULL;
+	return e;
+}
+
 int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	struct create_args a;
 	struct container_info c = { 0 };
-	struct engine *e;
 	int r = cli_parse_create(argc, argv, CREATE_CONTAINER, &a, err);
 
-	if (r == 0 && ((e = cli_engine(cli, err)) == NULL ||
-		       cli_ensure_host_image(cli, a.e.image_ref, err) < 0 ||
-		       engine_create(e, &a.e, &c, err) < 0))
+	if (r == 0 && create_container(cli, &a, &c, err) == NULL)
 		r = -1;
 	if (r == 0)
 		printf("%s\n", c.id);
@@ -234,12 +244,10 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 {
 	struct create_args a;
 	struct container_info c = { 0 };
-	struct engine *e;
+	struct engine *e = NULL;
 	int r = cli_parse_create(argc, argv, CREATE_RUN, &a, err);
 
-	if (r == 0 && ((e = cli_engine(cli, err)) == NULL ||
-		       cli_ensure_host_image(cli, a.e.image_ref, err) < 0 ||
-		       engine_create(e, &a.e, &c, err) < 0))
+	if (r == 0 && (e = create_container(cli, &a, &c, err)) == NULL)
 		r = create_failure(err);
 	if (r == 0 && a.detach) {
 		if (engine_start(e, c.id, err) < 0) {

@@ -362,6 +362,7 @@ static json_object *inspect_container(struct cli *cli, const char *name, struct 
 
 	if (engine_find(&cli->engine, name, &i, err) < 0)
 		return NULL;
+	engine_load_paused(&cli->engine, &i);
 	o = container_json(&i, cli->store->root);
 	engine_info_free(&i);
 	return o;

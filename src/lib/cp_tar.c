@@ -85,17 +85,10 @@ static int put_header(struct cp_walk *w, struct archive_entry *e, const char *pa
 static int try_hardlink(struct cp_walk *w, const char *path, const struct stat *st, bool *done,
 			struct ar_err *err)
 {
-	const char *first = tar_link_first_name(&w->links, path, st);
-	struct archive_entry *e;
+	struct archive_entry *e = tar_hardlink_entry(&w->links, path, st);
 
-	*done = false;
-	if (first == NULL)
-		return 0;
-	e = tar_entry_new(path, st);
-	archive_entry_set_size(e, 0);
-	archive_entry_copy_hardlink(e, first);
-	*done = true;
-	return put_header(w, e, path, err);
+	*done = e != NULL;
+	return e ? put_header(w, e, path, err) : 0;
 }
 
 static int copy_data(struct cp_walk *w, int fd, const char *path, off_t size,

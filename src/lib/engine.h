@@ -85,7 +85,8 @@ struct engine_info {
 	int64_t started_at, finished_at;	/* ns since the epoch, 0: never */
 	int exit_code;			/* -1: unknown (the monitor died) */
 	bool oom_killed;
-	bool paused;			/* running, its freezer frozen (engine_ops.h) */
+	bool paused;			/* running, its freezer frozen: set by engine_list
+					 * and engine_load_paused, not engine_find */
 };
 void engine_info_free(struct engine_info *i);
 

@@ -40,6 +40,11 @@ bool engine_paused(struct engine *e, const char *id)
 	return status == ST_PAUSED;
 }
 
+void engine_load_paused(struct engine *e, struct engine_info *i)
+{
+	i->paused = i->state == ENGINE_RUNNING && engine_paused(e, i->c.id);
+}
+
 const char *engine_status_name(const struct engine_info *i)
 {
 	return i->state == ENGINE_RUNNING && i->paused ? "paused" : engine_state_name(i->state);
@@ -49,17 +54,16 @@ const char *engine_status_name(const struct engine_info *i)
 static int freeze(struct engine *e, const char *ref, bool pause, struct ar_err *err)
 {
 	struct engine_info i;
-	bool paused;
 	int r = -1;
 
 	if (engine_find(e, ref, &i, err) < 0)
 		return -1;
-	paused = i.state == ENGINE_RUNNING && engine_paused(e, i.c.id);
+	engine_load_paused(e, &i);
 	if (pause && i.state != ENGINE_RUNNING)
 		ar_fail(err, EINVAL, "container `%s` is not running", ref);
-	else if (pause && paused)
+	else if (pause && i.paused)
 		ar_fail(err, EINVAL, "container `%s` is already paused", ref);
-	else if (!pause && !paused)
+	else if (!pause && !i.paused)
 		ar_fail(err, EINVAL, "container `%s` is not paused", ref);
 	else if ((r = ar_container_pause(&e->rt, i.c.id, pause, err)) == 0)
 		engine_event_of(e, &i, pause ? "pause" : "unpause", NULL);

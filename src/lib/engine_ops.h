@@ -17,6 +17,9 @@
 
 /* True while the runtime reports the container's freezer frozen. */
 bool engine_paused(struct engine *e, const char *id);
+/* Sets i->paused (a runtime state load: engine_find leaves it false, so
+ * start, stop and wait do not pay for it; engine_list sets it). */
+void engine_load_paused(struct engine *e, struct engine_info *i);
 /* docker's State.Status: engine_state_name(), or "paused". */
 const char *engine_status_name(const struct engine_info *i);
 

@@ -269,7 +269,6 @@ int engine_find(struct engine *e, const char *ref, struct engine_info *out, stru
 		engine_info_free(out);
 		return ar_fail(err, ENOENT, "no such container: `%s`", ref);
 	}
-	out->paused = out->state == ENGINE_RUNNING && engine_paused(e, out->c.id);
 	return 0;
 }
 
@@ -293,6 +292,7 @@ int engine_list(struct engine *e, engine_fn fn, void *data, struct ar_err *err)
 		struct engine_info i;
 		if (engine_find(e, ids[k], &i, NULL) < 0)
 			continue;	/* removed meanwhile */
+		engine_load_paused(e, &i);
 		r = fn(&i, data);
 		engine_info_free(&i);
 	}

@@ -64,21 +64,26 @@ static void link_free(void *p)
 	free(l);
 }
 
-const char *tar_link_first_name(void **links, const char *path, const struct stat *st)
+struct archive_entry *tar_hardlink_entry(void **links, const char *path, const struct stat *st)
 {
 	struct link key = { st->st_dev, st->st_ino, NULL }, *l, **found;
+	struct archive_entry *e;
 
 	if (S_ISDIR(st->st_mode) || st->st_nlink < 2)
 		return NULL;
 	found = tfind(&key, links, link_cmp);
-	if (found)
-		return (*found)->name;
-	l = xmalloc(sizeof *l);
-	*l = key;
-	l->name = xstrdup(path);
-	if (tsearch(l, links, link_cmp) == NULL)
-		abort();	/* OOM */
-	return NULL;
+	if (found == NULL) {
+		l = xmalloc(sizeof *l);
+		*l = key;
+		l->name = xstrdup(path);
+		if (tsearch(l, links, link_cmp) == NULL)
+			abort();	/* OOM */
+		return NULL;
+	}
+	e = tar_entry_new(path, st);
+	archive_entry_set_size(e, 0);
+	archive_entry_copy_hardlink(e, (*found)->name);
+	return e;
 }
 
 void tar_links_free(void **links)
@@ -241,17 +246,10 @@ static int open_entry(struct tw *t, int dfd, const char *name, const char *path,
 /* For a second name of an inode already written: a hard link entry. */
 static int try_hardlink(struct tw *t, const char *path, const struct stat *st, bool *done)
 {
-	const char *first = tar_link_first_name(&t->links, path, st);
-	struct archive_entry *e;
+	struct archive_entry *e = tar_hardlink_entry(&t->links, path, st);
 
-	*done = false;
-	if (first == NULL)
-		return 0;
-	e = tar_entry_new(path, st);
-	archive_entry_set_size(e, 0);
-	archive_entry_copy_hardlink(e, first);
-	*done = true;
-	return put_header(t, e, path);
+	*done = e != NULL;
+	return e ? put_header(t, e, path) : 0;
 }
 
 static int copy_data(struct tw *t, int fd, const char *path, off_t size)

@@ -31,11 +31,11 @@ int tar_write_tree(int dirfd, int outfd, enum tar_tree_kind kind, struct ar_err 
  * device numbers. */
 struct archive_entry *tar_entry_new(const char *path, const struct stat *st);
 
-/* Hard links: the name an inode was first written under, when st is a
- * second name of it (a non-directory with links); else records `path` as
- * its first name and returns NULL. *links is a tsearch tree, NULL at
- * first; tar_links_free frees it. */
-const char *tar_link_first_name(void **links, const char *path, const struct stat *st);
+/* Hard links: when st is a second name of an inode already written (a
+ * non-directory with links), the hard link entry `path` -> its first name;
+ * else NULL, and `path` is recorded as the inode's first name. *links is a
+ * tsearch tree, NULL at first; tar_links_free frees it. */
+struct archive_entry *tar_hardlink_entry(void **links, const char *path, const struct stat *st);
 void tar_links_free(void **links);
 
 #endif

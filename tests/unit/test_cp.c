@@ -136,8 +136,8 @@ static int set_time_b(const char *rel)
 	return utimensat(AT_FDCWD, p, ts, AT_SYMLINK_NOFOLLOW);
 }
 
-/* Entries of a directory whose names start with the temporary prefix. */
-static int tmp_left(const char *rel)
+/* Entries of a directory (not . and ..) whose names start with prefix. */
+static int count_entries(const char *rel, const char *prefix)
 {
 	_cleanup_free_ char *p = B("%s", rel);
 	DIR *d = opendir(p);
@@ -147,24 +147,21 @@ static int tmp_left(const char *rel)
 	if (d == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL)
-		n += strncmp(de->d_name, ".argon-cp-", 10) == 0;
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		     strncmp(de->d_name, prefix, strlen(prefix)) == 0;
 	closedir(d);
 	return n;
 }
 
+/* The temporary names a copy uses (cp_place.c). */
+static int tmp_left(const char *rel)
+{
+	return count_entries(rel, ".argon-cp-");
+}
+
 static int dir_entries(const char *rel)
 {
-	_cleanup_free_ char *p = B("%s", rel);
-	DIR *d = opendir(p);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
-	closedir(d);
-	return n;
+	return count_entries(rel, "");
 }
 
 /* ------------------------------------------------------------ snapshot */
