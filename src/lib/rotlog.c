@@ -25,6 +25,9 @@ struct rotlog {
 	dev_t dev;
 	ino_t ino;
 	bool finishing;		/* <path> is another file now: read cur to its end */
+	bool has_last;		/* the file read to its end last: where to go on from */
+	dev_t last_dev;
+	ino_t last_ino;
 	char *buf;		/* read, not returned yet: buf[off..len) */
 	size_t len, off, cap;
 	int inotify;		/* -1: none, waits are plain sleeps */
@@ -96,30 +99,41 @@ static bool seen(const struct rotlog *r, int fd)
 	return false;
 }
 
-/* <path>.N .. <path>.1, after <path> was opened: a rotation in between
- * shows as a file seen twice, read once. */
-static int open_history(struct rotlog *r, struct ar_err *err)
+/* The rotated files newer than the file (stop_dev, stop_ino), or all of
+ * them when it is not among them (inode 0, or dropped past max-file),
+ * queued oldest first; <path> must be open already (if there). The scan goes up from
+ * <path>.1: files only move up, one place per rotation, so a rotation
+ * during the scan shows a file twice (read once), never hides one, and
+ * every file newer than the stop file sits below it. */
+static int open_rotated_since(struct rotlog *r, dev_t stop_dev, ino_t stop_ino,
+			      struct ar_err *err)
 {
 	size_t n = 0;
-	struct stat st;
 
-	while (n < MAX_ROTATED) {
-		_cleanup_free_ char *p = xasprintf("%s.%zu", r->path, n + 1);
-		if (stat(p, &st) < 0)
-			break;
-		n++;
-	}
-	r->hist = xcalloc(n + 1, sizeof *r->hist);
-	for (size_t i = n; i >= 1; i--) {
+	free(r->hist);
+	r->hist = NULL;
+	r->nhist = r->ihist = 0;
+	for (size_t i = 1; i <= MAX_ROTATED; i++) {
 		_cleanup_free_ char *p = xasprintf("%s.%zu", r->path, i);
 		_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+		struct stat st;
 		if (fd < 0 && errno == ENOENT)
-			continue;
+			break;
 		if (fd < 0)
 			return ar_error(err, errno, "open `%s`", p);
-		if (!seen(r, fd))
-			r->hist[r->nhist++] = steal_fd(&fd);
+		if (fstat(fd, &st) == 0 && st.st_dev == stop_dev && st.st_ino == stop_ino)
+			break;
+		if (seen(r, fd))
+			continue;
+		r->hist = xrealloc(r->hist, (n + 1) * sizeof *r->hist);
+		r->hist[n++] = steal_fd(&fd);
 	}
+	for (size_t i = 0; i < n / 2; i++) {	/* newest first → oldest first */
+		int t = r->hist[i];
+		r->hist[i] = r->hist[n - 1 - i];
+		r->hist[n - 1 - i] = t;
+	}
+	r->nhist = n;
 	return 0;
 }
 
@@ -132,7 +146,7 @@ int rotlog_open(const char *path, bool history, struct rotlog **out, struct ar_e
 		rotlog_free(r);
 		return -1;
 	}
-	if (history && open_history(r, err) < 0) {
+	if (history && open_rotated_since(r, 0, 0, err) < 0) {
 		rotlog_free(r);
 		return -1;
 	}
@@ -212,20 +226,43 @@ static bool rotated(const struct rotlog *r)
 	return r->path && stat(r->path, &st) == 0 && (st.st_dev != r->dev || st.st_ino != r->ino);
 }
 
+/* Closes a file read to its end, remembering it as the last one. */
+static void finish(struct rotlog *r, int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0) {
+		r->has_last = true;
+		r->last_dev = st.st_dev;
+		r->last_ino = st.st_ino;
+	}
+	close(fd);
+}
+
 /* At the end of the file read: the next file, 1 when there is one. */
 static int next_file(struct rotlog *r)
 {
 	if (r->ihist < r->nhist) {
-		close(r->hist[r->ihist++]);
+		finish(r, r->hist[r->ihist++]);
 		return 1;
 	}
 	if (r->finishing) {
-		close(r->cur);
+		finish(r, r->cur);
 		r->cur = -1;
 		r->finishing = false;
 	}
-	if (r->cur < 0)
-		return open_current(r) == 0;
+	if (r->cur < 0) {
+		/* <path> first, then the files rotated since the last one read:
+		 * more than one rotation may have passed since we looked. A
+		 * rotated file that cannot be opened is lost, not the rest. */
+		bool opened = open_current(r) == 0;
+		if (r->has_last) {
+			struct ar_err ignored = { 0 };
+			open_rotated_since(r, r->last_dev, r->last_ino, &ignored);
+			ar_err_clear(&ignored);
+		}
+		return opened || r->nhist > 0;
+	}
 	/* Renamed after our last read: what was written before the rename
 	 * is read first (finishing), then the new file. */
 	if (rotated(r)) {

@@ -124,6 +124,44 @@ static void test_follow_rotation(void)
 	CHECK_STR(e, "6");
 }
 
+/* Two rotations while the reader waits at the end (a fast writer, a slow
+ * reader): the file that was <path> in between is read too, before the
+ * new <path>, even when it is <path>.1 by then. */
+static void test_follow_two_rotations(void)
+{
+	_cleanup_unit_dir_ struct unit_dir d = { "" };
+	struct rotlog *r;
+
+	CHECK(unit_dir_make(&d, "rotlog") == 0);
+	CHECK(put(&d, "log", "1\n") == 0);
+	_cleanup_free_ char *path = xasprintf("%s/log", d.path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	r = rotlog_from_fd(fd, path);
+	_cleanup_free_ char *a = drain(r);
+	put(&d, "log", "2\n");
+	mv(&d, "log", "log.1");
+	put(&d, "log", "3\n");
+	mv(&d, "log.1", "log.2");
+	mv(&d, "log", "log.1");
+	put(&d, "log", "4\n");
+	_cleanup_free_ char *b = drain(r);
+	/* max-file 2 from here: the file being read is dropped; what is left
+	 * is newer */
+	_cleanup_free_ char *two = xasprintf("%s/log.2", d.path);
+	CHECK(unlink(two) == 0);	/* "2", read */
+	put(&d, "log", "5\n");
+	mv(&d, "log", "log.1");	/* drops "3" */
+	put(&d, "log", "6\n");
+	mv(&d, "log", "log.1");	/* drops "4 5" */
+	put(&d, "log", "7\n");
+	_cleanup_free_ char *c = drain(r);
+	rotlog_free(r);
+	CHECK_STR(a, "1");
+	CHECK_STR(b, "2|3|4");
+	CHECK_STR(c, "5|6|7");
+}
+
 /* A writer that truncates in place: read again from the start. */
 static void test_truncated(void)
 {
@@ -230,4 +268,5 @@ static void test_wait(void)
 }
 
 UNIT_MAIN(UNIT(test_history_order), UNIT(test_same_file_once), UNIT(test_follow_rotation),
+	  UNIT(test_follow_two_rotations),
 	  UNIT(test_truncated), UNIT(test_long_line_and_skip), UNIT(test_wait))
