@@ -25,8 +25,15 @@ int engine_init(struct engine *e, struct store *s, const char *state_dir, struct
 
 	e->store = s;
 	e->state_dir = state_dir;
+	_cleanup_close_ int fd = -1;
+
 	if (mkdir(state_dir, 0711) < 0 && errno != EEXIST)
 		return ar_error(err, errno, "create state dir `%s`", state_dir);
+	fd = open(state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ar_error(err, errno, "open state dir `%s`", state_dir);
+	if (dir_check_private(fd, state_dir, err) < 0)
+		return -1;
 	if (mkdir(rt, 0700) < 0 && errno != EEXIST)
 		return ar_error(err, errno, "create `%s`", rt);
 	e->rt = (struct ar_runtime){ .root = steal_ptr(&rt), .rootfd = -1, .log_fd = -1 };

@@ -94,6 +94,10 @@ int state_root_open(const char *root, int *rootfd, struct ar_err *err)
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return ar_error(err, errno, "open state root `%s`", root);
+	if (dir_check_private(fd, root, err) < 0) {
+		close(fd);
+		return -1;
+	}
 	*rootfd = fd;
 	return 0;
 }

@@ -63,6 +63,8 @@ static int store_make_dirs(struct store *s, struct ar_err *err)
 	s->rootfd = open(s->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->rootfd < 0)
 		return ar_error(err, errno, "open `%s`", s->root);
+	if (dir_check_private(s->rootfd, s->root, err) < 0)
+		return -1;
 	s->layersfd = open_subdir(s->rootfd, s->root, "layers", err);
 	if (s->layersfd < 0)
 		return -1;

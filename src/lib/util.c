@@ -242,6 +242,21 @@ static int rm_rf_dirfd(int dfd, struct ar_err *err)
 	return ret;
 }
 
+int dir_check_private(int fd, const char *path, struct ar_err *err)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return ar_error(err, errno, "stat `%s`", path);
+	if (st.st_uid != geteuid())
+		return ar_fail(err, EPERM, "`%s` is owned by uid %u, not by us (uid %u): refusing "
+			       "to keep state there", path, (unsigned)st.st_uid, (unsigned)geteuid());
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return ar_fail(err, EPERM, "`%s` is writable by others (mode %04o): refusing to "
+			       "keep state there", path, (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
 int rm_rf_at(int dirfd, const char *name, struct ar_err *err)
 {
 	struct stat sub, parent;

@@ -70,6 +70,11 @@ char **dir_sorted_names(int dfd);
  * rather than resolved: it reads like an escape). Caller frees. */
 char *path_clean(const char *in);
 
+/* A state directory (fd, opened from `path`) must be ours alone: owned by
+ * our euid and not writable by group or others. Otherwise another user
+ * could plant a state.json, a socket or a layer that we would trust. */
+int dir_check_private(int fd, const char *path, struct ar_err *err);
+
 /* Removes a directory tree below dirfd without following symlinks. */
 int rm_rf_at(int dirfd, const char *name, struct ar_err *err);
 

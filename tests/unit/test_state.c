@@ -144,6 +144,29 @@ static void root_created_with_modes(void)
 	CHECK_CONTAINS(err.msg, "file");
 }
 
+/* A root someone else could write to (or owns) is refused: a planted
+ * state.json would be trusted. */
+static void root_must_be_private(void)
+{
+	_cleanup_root_ struct tmp_root r = { .fd = -1 };
+	_cleanup_err_ struct ar_err err = { 0 };
+	int fd = -1;
+
+	CHECK(tmp_root_make(&r) == 0);
+	_cleanup_free_ char *open_root = xasprintf("%s/open", r.path);
+	CHECK(mkdir(open_root, 0700) == 0 && chmod(open_root, 0777) == 0);
+	CHECK(state_root_open(open_root, &fd, &err) < 0);
+	CHECK_CONTAINS(err.msg, "writable by others (mode 0777)");
+	CHECK(chmod(open_root, 0720) == 0);
+	CHECK(state_root_open(open_root, &fd, &err) < 0);
+	CHECK(chmod(open_root, 0711) == 0);
+	CHECK(state_root_open(open_root, &fd, &err) == 0);
+	close(fd);
+	CHECK(chown(open_root, 65534, 65534) == 0);
+	CHECK(state_root_open(open_root, &fd, &err) < 0);
+	CHECK_CONTAINS(err.msg, "owned by uid 65534");
+}
+
 static void dir_create_twice(void)
 {
 	_cleanup_root_ struct tmp_root r = { .fd = -1 };
@@ -689,7 +712,8 @@ static void dir_remove(void)
 	CHECK(state_dir_remove(r.fd, "..", &err) < 0);
 }
 
-UNIT_MAIN(UNIT(id_validation), UNIT(root_created_with_modes), UNIT(dir_create_twice), UNIT(long_id_full_cycle),
+UNIT_MAIN(UNIT(id_validation), UNIT(root_created_with_modes), UNIT(root_must_be_private),
+	  UNIT(dir_create_twice), UNIT(long_id_full_cycle),
 	  UNIT(dir_create_concurrent_one_wins),
 	  UNIT(dir_open_missing_and_locked), UNIT(dir_open_after_concurrent_delete),
 	  UNIT(state_round_trip), UNIT(state_write_refuses_bad_annotations),
