@@ -4,13 +4,13 @@
 CC       ?= gcc
 BUILD    ?= build
 SAN      ?= 0
-PKGS     := json-c libarchive sqlite3
+PKGS     := json-c libarchive sqlite3 libseccomp
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g
 # -D_GNU_SOURCE= (empty) equals a source file's own `#define _GNU_SOURCE`.
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE= -fstack-protector-strong -fPIE \
-            $(shell pkg-config --cflags $(PKGS)) -Isrc/lib
+            $(shell pkg-config --cflags $(PKGS)) -iquote src/lib
 LDFLAGS  += -pie -Wl,-z,relro,-z,now
 LDLIBS   := $(shell pkg-config --libs $(PKGS))
 ifeq ($(SAN),1)
@@ -81,7 +81,7 @@ $(BUILD)/argon-init: src/init/init.c
 	@mkdir -p $(@D)
 	$(HELPER_LIBC_CC) -std=gnu11 -Os $(WARN) -D_GNU_SOURCE= -static -o $@ $<
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libargon.a
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libargon.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libargon.a $(LDLIBS)
 
@@ -96,10 +96,18 @@ clean:
 
 .PHONY: all deps test clean
 
+# Benchmarks (not part of `all`): build/bench/NAME from bench/NAME.c.
+BENCH_BIN := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+bench: $(BENCH_BIN)
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libargon.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libargon.a $(LDLIBS)
+.PHONY: bench
+
 # libFuzzer targets for the untrusted parsers (clang).
 # The library is compiled once for all targets (-fsanitize=fuzzer-no-link).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
-FUZZ_CC  := clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -Isrc/lib $(shell pkg-config --cflags $(PKGS))
+FUZZ_CC  := clang -std=gnu11 -g -O1 -D_GNU_SOURCE= -iquote src/lib $(shell pkg-config --cflags $(PKGS))
 FUZZ_LIB := $(LIB_SRC:src/lib/%.c=build-fuzz/obj/%.o)
 fuzz: $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 build-fuzz/obj/%.o: src/lib/%.c $(wildcard src/lib/*.h)

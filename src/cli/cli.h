@@ -125,6 +125,7 @@ int cmd_rename(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_top(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_port(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_stats(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_seccomp(struct cli *cli, int argc, char **argv, struct ar_err *err);
 
 /* Follows a container's log to stdout/stderr (logs.c); `follow` until it
  * has exited. `fd` is the open log file. */

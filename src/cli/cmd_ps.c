@@ -269,7 +269,8 @@ static json_object *mounts_json(json_object *oci, const char *volumes_dir)
 /* docker's HostConfig names the engine options JSON keeps as they are. */
 static const char *const host_keys[] = {
 	"NanoCpus", "CpuShares", "CpusetCpus", "BlkioWeight", "MemorySwap", "Ulimits", "Devices",
-	"CapAdd", "CapDrop", "Privileged", "SecurityOpt", "NetworkMode", "Init", "LogConfig", NULL,
+	"CapAdd", "CapDrop", "Privileged", "SecurityOpt", "Sysctls", "GroupAdd", "NetworkMode", "Init",
+	"LogConfig", NULL,
 };
 
 /* docker's NetworkSettings for the two networks there are so far: the

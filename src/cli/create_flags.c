@@ -31,6 +31,9 @@ void create_args_free(struct create_args *a)
 	strv_free(a->labels);
 	strv_free(a->cap_add);
 	strv_free(a->cap_drop);
+	hostcfg_security_free(&a->security);
+	strv_free(a->sysctls);
+	free(a->groups);
 }
 
 static int add_mount(struct create_args *a, int kind, const char *val, struct ar_err *err)
@@ -68,7 +71,8 @@ static int bad_value(struct ar_err *err, const char *flag, const char *arg)
 
 enum { O_NAME = 256, O_SIZE, O_MOUNT, O_TMPFS, O_RO, O_ENTRY, O_RM, O_PIDS, O_STOPSIG,
        O_STOPTIME, O_LABEL, O_ISOLATION, O_ENVFILE, O_CPUS, O_CPUSET, O_BLKIO, O_SWAP,
-       O_ULIMIT, O_DEVICE, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_NET, O_LOGOPT, O_INIT };
+       O_ULIMIT, O_DEVICE, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_NET, O_LOGOPT, O_INIT,
+       O_SYSCTL, O_GROUPADD };
 
 static const struct option create_opts[] = {
 	{ "name", required_argument, NULL, O_NAME }, { "storage-size", required_argument, NULL, O_SIZE },
@@ -92,6 +96,7 @@ static const struct option create_opts[] = {
 	{ "cap-add", required_argument, NULL, O_CAPADD }, { "cap-drop", required_argument, NULL, O_CAPDROP },
 	{ "privileged", no_argument, NULL, O_PRIV },
 	{ "security-opt", required_argument, NULL, O_SECOPT },
+	{ "sysctl", required_argument, NULL, O_SYSCTL }, { "group-add", required_argument, NULL, O_GROUPADD },
 	{ "network", required_argument, NULL, O_NET }, { "net", required_argument, NULL, O_NET },
 	{ "publish", required_argument, NULL, 'p' }, { "publish-all", no_argument, NULL, 'P' },
 	{ "log-opt", required_argument, NULL, O_LOGOPT }, { "init", no_argument, NULL, O_INIT },
@@ -135,6 +140,18 @@ static int add_cap(char ***list, const char *flag, const char *arg, struct ar_er
 	if (hostcfg_cap_normalize(arg, &n, err) < 0)
 		return bad_value(err, flag, arg);
 	strv_push(list, n);
+	return 0;
+}
+
+static int add_group(struct create_args *a, const char *arg, struct ar_err *err)
+{
+	struct bundle_opts *b = &a->e.storage.bundle;
+	uint32_t gid;
+
+	if (hostcfg_parse_group(arg, &gid, err) < 0)
+		return bad_value(err, "--group-add", arg);
+	a->groups = xrealloc(a->groups, (b->n_group_add + 1) * sizeof *a->groups);
+	a->groups[b->n_group_add++] = gid;
 	return 0;
 }
 
@@ -206,8 +223,14 @@ static int host_flag(int c, const char *arg, struct create_args *a, struct ar_er
 	case O_CAPDROP: return add_cap(&a->cap_drop, "--cap-drop", arg, err);
 	case O_PRIV: b->privileged = true; return 0;
 	case O_SECOPT:
-		return hostcfg_parse_security_opt(arg, &b->no_new_privileges, err) < 0
+		return hostcfg_parse_security_opt(arg, &a->security, err) < 0
 			       ? bad_value(err, "--security-opt", arg) : 0;
+	case O_SYSCTL:
+		if (hostcfg_parse_sysctl(arg, err) < 0)
+			return bad_value(err, "--sysctl", arg);
+		strv_push(&a->sysctls, xstrdup(arg));
+		return 0;
+	case O_GROUPADD: return add_group(a, arg, err);
 	case O_NET:
 		if (strcmp(arg, "host") != 0 && strcmp(arg, "none") != 0)
 			return cli_usage(err, "--network `%s`: only none and host until networks "
@@ -357,8 +380,15 @@ static int finish(struct create_args *a, struct ar_err *err)
 	b->devices = a->devices;
 	b->cap_add = a->cap_add;
 	b->cap_drop = a->cap_drop;
+	b->security = &a->security;
+	b->sysctls = a->sysctls;
+	b->group_add = a->groups;
 	if (memory_checks(a, err) < 0)
 		return CLI_USAGE;
+	for (size_t i = 0; b->host_network && a->sysctls && a->sysctls[i]; i++)
+		if (strncmp(a->sysctls[i], "net.", 4) == 0)	/* they would change the host's */
+			return cli_usage(err, "invalid argument `%s` for --sysctl: net.* sysctls are "
+					 "not allowed with --network host", a->sysctls[i]);
 	if (a->init && find_init(a, &tmp) < 0) {
 		cli_usage(err, "%s", tmp.msg);
 		ar_err_clear(&tmp);

@@ -17,6 +17,9 @@ struct create_args {
 	struct hostcfg_ulimit *ulimits;
 	struct hostcfg_device *devices;
 	char **cap_add, **cap_drop;
+	struct hostcfg_security security;	/* --security-opt */
+	char **sysctls;			/* --sysctl "K=V" */
+	uint32_t *groups;		/* --group-add */
 	char *init_path;		/* --init: argon-init beside our binary */
 	char host_name[HOST_NAME_MAX + 1];	/* --network host: the host's */
 	bool init;			/* --init */

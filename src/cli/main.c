@@ -48,6 +48,7 @@ static const struct {
 	{ "commit", cmd_commit, "make an image of a container's changes" },
 	{ "export", cmd_export, "write a container's file system as a tar" },
 	{ "cp", cmd_cp, "copy files between a container and the host" },
+	{ "seccomp", cmd_seccomp, "print the default seccomp profile (default [--oci])" },
 	{ "_monitor", cmd_monitor, NULL },	/* the per-container monitor */
 	{ "_monitor-done", cmd_monitor_done, NULL },	/* ... and its last step */
 };

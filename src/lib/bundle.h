@@ -56,8 +56,12 @@ struct bundle_opts {
 	size_t n_devices;
 	char *const *cap_add, *const *cap_drop;	/* docker's names, "ALL" */
 	bool privileged;		/* every capability and host device, nothing
-					 * masked, /sys writable */
-	bool no_new_privileges;		/* --security-opt no-new-privileges */
+					 * masked, /sys writable, no seccomp profile */
+	const struct hostcfg_security *security;	/* --security-opt; NULL: none
+							 * (the default seccomp profile) */
+	char *const *sysctls;		/* --sysctl "K=V": linux.sysctl */
+	const uint32_t *group_add;	/* --group-add: process.user.additionalGids */
+	size_t n_group_add;
 	bool host_network;		/* --network host: no network namespace */
 	const char *init_path;		/* --init: the host's argon-init, run as pid 1
 					 * from BUNDLE_INIT_PATH */

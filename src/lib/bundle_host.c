@@ -4,9 +4,12 @@
  * (daemon/oci_linux.go: WithCapabilities, WithDevices, WithResources ...).
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "bundle_priv.h"
+#include "seccomp_default.h"
 #include "spec.h"
 #include "util.h"
 
@@ -31,20 +34,34 @@ static json_object *caps_json(uint64_t mask)
 
 /* docker sets bounding, effective and permitted alike; a non-root user
  * loses effective and permitted at exec, as under docker. */
-static int caps_fill(const struct bundle_opts *o, json_object *process, struct ar_err *err)
+static int caps_fill(const struct bundle_opts *o, json_object *process, uint64_t *mask,
+		     struct ar_err *err)
 {
 	json_object *caps;
-	uint64_t mask;
 
-	if (hostcfg_caps(o->cap_add, o->cap_drop, o->privileged, &mask, err) < 0)
+	if (hostcfg_caps(o->cap_add, o->cap_drop, o->privileged, mask, err) < 0)
 		return -1;
 	caps = json_object_new_object();
-	add(caps, "bounding", caps_json(mask));
-	add(caps, "effective", caps_json(mask));
-	add(caps, "permitted", caps_json(mask));
+	add(caps, "bounding", caps_json(*mask));
+	add(caps, "effective", caps_json(*mask));
+	add(caps, "permitted", caps_json(*mask));
 	add(process, "capabilities", caps);
-	add(process, "noNewPrivileges", json_object_new_boolean(o->no_new_privileges));
+	add(process, "noNewPrivileges",
+	    json_object_new_boolean(o->security && o->security->no_new_privileges));
 	return 0;
+}
+
+/* --group-add: supplementary groups beside the user's own. */
+static void groups_fill(const struct bundle_opts *o, json_object *process)
+{
+	json_object *gids;
+
+	if (o->n_group_add == 0)
+		return;
+	gids = json_object_new_array();
+	for (size_t i = 0; i < o->n_group_add; i++)
+		json_object_array_add(gids, json_object_new_int64(o->group_add[i]));
+	add(bundle_object_at(process, "user"), "additionalGids", gids);
 }
 
 static const char *str_of(json_object *o, const char *key)
@@ -214,20 +231,26 @@ static void host_network_fill(json_object *lx)
 	}
 }
 
-/* docker: nothing masked or read-only in /proc, /sys and the cgroup file
- * system writable. */
-static void privileged_fill(json_object *top, json_object *lx)
+/* docker's --privileged: nothing masked or read-only in /proc, /sys and
+ * the cgroup file system writable; systempaths=unconfined and
+ * writable-cgroups=true have a part each. */
+static void privileged_fill(const struct bundle_opts *o, json_object *top, json_object *lx)
 {
+	const struct hostcfg_security *sec = o->security;
+	bool sys_rw = o->privileged, cgroup_rw = o->privileged || (sec && sec->writable_cgroups);
 	json_object *mounts = NULL;
 
-	json_object_object_del(lx, "maskedPaths");
-	json_object_object_del(lx, "readonlyPaths");
+	if (o->privileged || (sec && sec->unmask_paths)) {
+		json_object_object_del(lx, "maskedPaths");
+		json_object_object_del(lx, "readonlyPaths");
+	}
 	if (!json_object_object_get_ex(top, "mounts", &mounts))
 		return;
 	for (size_t i = 0; i < json_object_array_length(mounts); i++) {
 		json_object *m = json_object_array_get_idx(mounts, i), *opts = NULL;
 		const char *dst = str_of(m, "destination"), *type = str_of(m, "type");
-		if (!(dst && strcmp(dst, "/sys") == 0) && !(type && strcmp(type, "cgroup") == 0))
+		if (!(sys_rw && dst && strcmp(dst, "/sys") == 0) &&
+		    !(cgroup_rw && type && strcmp(type, "cgroup") == 0))
 			continue;
 		if (!json_object_object_get_ex(m, "options", &opts))
 			continue;
@@ -238,22 +261,63 @@ static void privileged_fill(json_object *top, json_object *lx)
 	}
 }
 
+/* docker's seccomp: none with --privileged or seccomp=unconfined, else the
+ * user's profile or the default, resolved for the container's capabilities
+ * (a rule "includes" CAP_SYS_ADMIN is there only when the container has it). */
+static int seccomp_fill(const struct bundle_opts *o, uint64_t caps, json_object *lx,
+			struct ar_err *err)
+{
+	const struct hostcfg_security *sec = o->security;
+	json_object *profile, *resolved = NULL;
+	int r;
+
+	json_object_object_del(lx, "seccomp");
+	if (o->privileged || (sec && sec->seccomp_unconfined))
+		return 0;
+	if (sec == NULL || sec->seccomp_profile == NULL) {
+		add(lx, "seccomp", seccomp_default_profile(caps));
+		return 0;
+	}
+	profile = json_tokener_parse(sec->seccomp_profile);
+	if (profile == NULL)
+		return ar_fail(err, EINVAL, "--security-opt seccomp: the profile is not JSON");
+	r = seccomp_profile_resolve(profile, caps, "--security-opt seccomp", &resolved, err);
+	json_object_put(profile);
+	if (r == 0)
+		add(lx, "seccomp", resolved);
+	return r;
+}
+
+/* --sysctl "K=V" into a map; the later of one key wins, as in docker's. */
+static void sysctls_into(const struct bundle_opts *o, json_object *m)
+{
+	for (char *const *kv = o->sysctls; kv && *kv; kv++) {
+		const char *eq = strchr(*kv, '=');
+		_cleanup_free_ char *k = eq ? xasprintf("%.*s", (int)(eq - *kv), *kv) : NULL;
+		if (k)
+			add(m, k, json_object_new_string(eq + 1));
+	}
+}
+
 int bundle_host_fill(const struct bundle_opts *o, json_object *top, struct ar_err *err)
 {
 	json_object *process = bundle_object_at(top, "process");
 	json_object *lx = bundle_object_at(top, "linux");
+	uint64_t caps = 0;
 
-	if (caps_fill(o, process, err) < 0)
+	if (caps_fill(o, process, &caps, err) < 0)
 		return -1;
+	groups_fill(o, process);
 	rlimits_fill(o, process);
 	resources_fill(o, lx);
 	if (devices_fill(o, lx, err) < 0)
 		return -1;
 	if (o->host_network)
 		host_network_fill(lx);
-	if (o->privileged)
-		privileged_fill(top, lx);
-	return 0;
+	privileged_fill(o, top, lx);
+	if (o->sysctls && o->sysctls[0])
+		sysctls_into(o, bundle_object_at(lx, "sysctl"));
+	return seccomp_fill(o, caps, lx, err);
 }
 
 /* ------------------------------------------------------------ inspect */
@@ -302,6 +366,34 @@ static json_object *devices_json(const struct bundle_opts *o)
 	return a;
 }
 
+/* docker's map; NULL when empty. */
+static json_object *sysctls_json(const struct bundle_opts *o)
+{
+	json_object *m;
+
+	if (o->sysctls == NULL || o->sysctls[0] == NULL)
+		return NULL;
+	m = json_object_new_object();
+	sysctls_into(o, m);
+	return m;
+}
+
+/* docker keeps the strings given; ours are numeric. */
+static json_object *groups_json(const struct bundle_opts *o)
+{
+	json_object *a;
+
+	if (o->n_group_add == 0)
+		return NULL;
+	a = json_object_new_array();
+	for (size_t i = 0; i < o->n_group_add; i++) {
+		char n[16];
+		snprintf(n, sizeof n, "%u", o->group_add[i]);
+		json_object_array_add(a, json_object_new_string(n));
+	}
+	return a;
+}
+
 void bundle_hostconfig_json(const struct bundle_opts *o, json_object *j)
 {
 	json_object *secopt = NULL;
@@ -316,11 +408,15 @@ void bundle_hostconfig_json(const struct bundle_opts *o, json_object *j)
 	add(j, "CapAdd", caps_list_json(o->cap_add));
 	add(j, "CapDrop", caps_list_json(o->cap_drop));
 	add(j, "Privileged", json_object_new_boolean(o->privileged));
-	if (o->no_new_privileges) {
+	if (o->security && o->security->opts) {
 		secopt = json_object_new_array();
-		json_object_array_add(secopt, json_object_new_string("no-new-privileges"));
+		for (char *const *s = o->security->opts; *s; s++)
+			json_object_array_add(secopt, json_object_new_string(*s));
 	}
 	add(j, "SecurityOpt", secopt);
+	if ((secopt = sysctls_json(o)) != NULL)	/* docker: omitted when empty */
+		add(j, "Sysctls", secopt);
+	add(j, "GroupAdd", groups_json(o));
 	add(j, "NetworkMode", json_object_new_string(o->host_network ? "host" : "none"));
 	add(j, "Init", json_object_new_boolean(o->init_path != NULL));
 }

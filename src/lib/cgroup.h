@@ -84,6 +84,12 @@ int cgroup_open(const char *cgroups_path, const char *id, struct cgroup **out,
 		struct ar_err *err);
 void cgroup_free(struct cgroup *cg);
 
+/* Whether this process may create the cgroup and move processes into it
+ * in every hierarchy (cgroup_access.c); for an unprivileged caller that is
+ * whether it was delegated. When not, *why (malloc'd) says which directory
+ * or file is not writable. */
+bool cgroup_writable(struct cgroup *cg, char **why);
+
 /* Kills every process in the cgroup with `sig` (cgroup.kill where present
  * and sig == SIGKILL; else each pid), including ones in sub-cgroups. */
 int cgroup_kill_all(struct cgroup *cg, int sig, struct ar_err *err);

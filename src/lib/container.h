@@ -15,7 +15,7 @@
 
 /* The context every operation takes: no global option state. */
 struct ar_runtime {
-	const char *root;	/* state root (--root) */
+	const char *root;	/* state root (--root); NULL: runtime_default_root's */
 	int rootfd;		/* opened lazily by ar_runtime_open_root */
 	int log_fd;		/* -1 when no --log */
 	bool log_json;

@@ -23,8 +23,12 @@
 
 #include "create_priv.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "job.h"
 #include "proc.h"
+#include "rootless.h"
+#include "sysctl_ns.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -33,8 +37,6 @@ static int refuse_unsupported(const struct spec *s, struct ar_err *err)
 {
 	const struct spec_linux *l = &s->linux;
 
-	if (l->seccomp_json)
-		return ar_error(err, ENOTSUP, "config.json: `linux.seccomp` is not supported yet");
 	if (l->personality_json)
 		return ar_error(err, ENOTSUP, "config.json: `linux.personality` is not supported yet");
 	if (l->intel_rdt_json)
@@ -144,27 +146,9 @@ static void fill_state(const struct create_ctx *c, struct ar_state *st)
 	st->cgroup_path = c->cg ? c->cg->path : NULL;
 }
 
-static int write_idmap(pid_t pid, const char *file, const struct spec_idmap *m, size_t n,
-		       struct ar_err *err)
-{
-	char buf[4096], path[64];
-	size_t len = 0;
-
-	for (size_t i = 0; i < n && len < sizeof buf; i++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%u %u %u\n",
-					m[i].container_id, m[i].host_id, m[i].size);
-	if (len >= sizeof buf)
-		return ar_error(err, E2BIG, "too many id mappings for `%s`", file);
-	snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-	return write_file_at(AT_FDCWD, path, buf, len, 0, 0, err);
-}
-
 static int serve_usermap(struct create_ctx *c, struct ar_err *err)
 {
-	const struct spec_linux *l = &c->spec->linux;
-
-	if (write_idmap(c->stage1, "gid_map", l->gid_mappings, l->n_gid_mappings, err) < 0 ||
-	    write_idmap(c->stage1, "uid_map", l->uid_mappings, l->n_uid_mappings, err) < 0)
+	if (idmap_write(c->stage1, &c->spec->linux, err) < 0)
 		return ar_err_prefix(err, "write user namespace mappings");
 	return sync_send(c->sync_parent, SYNC_USERMAP_ACK, 0, NULL, 0, err);
 }
@@ -194,6 +178,23 @@ static int serve_create_runtime(struct create_ctx *c, struct ar_err *err)
 	memcpy(both, creating, n1);
 	memcpy(both + n1, created, n2);
 	return sync_send(c->sync_parent, SYNC_CREATE_RUNTIME_ACK, 0, both, n1 + n2, err);
+}
+
+/* A NOTIFY profile: the init loaded its filter and sent the listener; it
+ * goes to listenerPath with the state of the container being created. */
+static int serve_seccomp_fd(struct create_ctx *c, struct sync_msg *m, struct ar_err *err)
+{
+	struct ar_state st;
+	_cleanup_free_ char *json = NULL;
+
+	if (m->fd < 0 || c->seccomp == NULL || c->init <= 0)
+		return ar_error(err, EPROTO, "sync: unexpected seccomp listener");
+	fill_state(c, &st);
+	json = state_to_json(&st, ST_CREATING, false);
+	free(st.annotations_json);
+	if (seccomp_send_listener(c->seccomp, m->fd, c->init, json, err) < 0)
+		return -1;
+	return sync_send(c->sync_parent, SYNC_SECCOMP_FD_ACK, 0, NULL, 0, err);
 }
 
 /* Serves the children until the init reports READY. The init's pid and its
@@ -226,6 +227,10 @@ static int serve_children(struct create_ctx *c, struct ar_err *err)
 			break;
 		case SYNC_READY:
 			ready = true;
+			break;
+		case SYNC_SECCOMP_FD:
+			if (serve_seccomp_fd(c, &m, err) < 0)
+				goto fail;
 			break;
 		default:
 			ar_error(err, EPROTO, "unexpected sync message %u", m.type);
@@ -272,12 +277,14 @@ static int spawn_and_serve(struct create_ctx *c, struct ar_err *err)
 	int fds[2];
 
 	/* Intent first: a create killed from here on leaves a directory whose
-	 * `cgroup` file tells the next delete what to remove. */
-	if (write_file_atomic_at(c->dirfd, "cgroup", c->cg->path, strlen(c->cg->path), 0600, err) < 0)
+	 * `cgroup` file tells the next delete what to remove. (A rootless
+	 * container without a delegated cgroup has none.) */
+	if (c->cg && write_file_atomic_at(c->dirfd, "cgroup", c->cg->path, strlen(c->cg->path),
+					  0600, err) < 0)
 		return -1;
-	if (job_create(c->cg, &c->res, err) < 0)
+	if (c->cg && job_create(c->cg, &c->res, err) < 0)
 		return -1;
-	c->cg_created = true;
+	c->cg_created = c->cg != NULL;
 	if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
 		return ar_error(err, errno, "create exec.fifo");
 	c->fifo_fd = openat(c->dirfd, "exec.fifo", O_RDWR | O_CLOEXEC);
@@ -329,10 +336,22 @@ static void create_cleanup(struct create_ctx *c, bool failed)
 		close(c->sync_parent);
 	if (c->dirfd >= 0)
 		close(c->dirfd);
+	seccomp_prog_free(c->seccomp);
 	spec_free(c->spec);
 	free(c->config_text);
 	free(c->bundle);
 	free(c->rootfs);
+}
+
+/* Compiled here, before anything exists: the init inherits the program. */
+static int compile_seccomp(struct create_ctx *c, struct ar_err *err)
+{
+	_cleanup_free_ char *cache = NULL;
+
+	if (c->spec->linux.seccomp_json == NULL)
+		return 0;
+	cache = xasprintf("%s/%s", c->rt->root, SECCOMP_CACHE_NAME);
+	return seccomp_compile(c->spec->linux.seccomp_json, cache, &c->seccomp, err);
 }
 
 static int create_prepare(struct create_ctx *c, struct ar_err *err)
@@ -343,18 +362,20 @@ static int create_prepare(struct create_ctx *c, struct ar_err *err)
 	    spec_load_bundle(c->o->bundle ? c->o->bundle : ".", &c->spec, &c->config_text,
 			     &c->config_len, err) < 0)
 		return -1;
-	if (validate_for_create(c, err) < 0 || resolve_paths(c, err) < 0)
+	if (validate_for_create(c, err) < 0 || rootless_adjust_spec(c->spec, err) < 0 ||
+	    resolve_paths(c, err) < 0)
 		return -1;
-	if (open_join_namespaces(c, err) < 0)
+	if (open_join_namespaces(c, err) < 0 || sysctl_check_host_ns(c->spec, c->join_fd, err) < 0)
 		return -1;
-	if (job_from_spec(c->spec, c->o->id, &c->cg, &c->res, err) < 0)
+	if (job_from_spec(c->spec, c->o->id, &c->cg, &c->res, err) < 0 ||
+	    rootless_job(&c->cg, &c->res, err) < 0)
 		return -1;
 	if (c->o->console_sock_fd >= 0)
 		c->console_fd = c->o->console_sock_fd;
 	else if (c->o->console_socket &&
 		 terminal_connect_socket(c->o->console_socket, &c->console_fd, err) < 0)
 		return -1;
-	if (ar_runtime_open_root(c->rt, err) < 0)
+	if (ar_runtime_open_root(c->rt, err) < 0 || compile_seccomp(c, err) < 0)
 		return -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	c->created_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;

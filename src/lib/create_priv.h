@@ -11,6 +11,10 @@
 #include "resources.h"
 #include "spec.h"
 
+/* The compiled seccomp filters, under the runtime root: hidden, so `list`
+ * never takes it for a container. */
+#define SECCOMP_CACHE_NAME ".seccomp"
+
 struct create_ctx {
 	struct ar_runtime *rt;
 	const struct ar_create_opts *o;
@@ -31,6 +35,7 @@ struct create_ctx {
 	struct cgroup *cg;	/* the job object; stage 1 joins it first */
 	struct resources res;
 	bool cg_created;
+	struct seccomp_prog *seccomp;	/* compiled here, loaded by the init; NULL for none */
 };
 
 /* The init: runs in the new namespaces, never returns. */
@@ -50,5 +55,9 @@ int send_new_pty(const struct spec_process *p, int *console_fd, char **slave,
 		 struct ar_err *err);
 /* Marks fds >= 3 close-on-exec except the first `preserve` of them. */
 int sweep_fds(int preserve, struct ar_err *err);
+/* A process_listener_fn: sends the seccomp listener to the parent over the
+ * sync socket *(int *)sync_fd, closes it, and waits for the parent's ACK
+ * (the listener reached listenerPath). */
+int hand_off_listener(int listener, void *sync_fd, struct ar_err *err);
 
 #endif

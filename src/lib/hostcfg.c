@@ -433,7 +433,7 @@ int hostcfg_caps(char *const *add, char *const *drop, bool privileged, uint64_t 
 	return 0;
 }
 
-/* ------------------------------------------------------------ memory, security */
+/* ------------------------------------------------------------ memory */
 
 int hostcfg_parse_swap(const char *s, int64_t *out, struct ar_err *err)
 {
@@ -448,36 +448,6 @@ int hostcfg_parse_swap(const char *s, int64_t *out, struct ar_err *err)
 	if (v > INT64_MAX)
 		return ar_fail(err, ERANGE, "size `%s` is too large", s);
 	*out = (int64_t)v;
-	return 0;
-}
-
-/* Go's strconv.ParseBool. */
-static int parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = { "1", "t", "T", "TRUE", "true", "True", NULL };
-	static const char *const no[] = { "0", "f", "F", "FALSE", "false", "False", NULL };
-
-	for (size_t i = 0; yes[i]; i++)
-		if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
-			*out = strcmp(s, yes[i]) == 0;
-			return 0;
-		}
-	return -1;
-}
-
-int hostcfg_parse_security_opt(const char *s, bool *no_new_privileges, struct ar_err *err)
-{
-	static const char key[] = "no-new-privileges";
-	size_t klen = sizeof key - 1;
-
-	if (strncmp(s, key, klen) != 0 || (s[klen] != '\0' && s[klen] != '=' && s[klen] != ':'))
-		return ar_fail(err, ENOTSUP, "`%s`: not supported yet (issue 6)", s);
-	if (s[klen] == '\0') {
-		*no_new_privileges = true;
-		return 0;
-	}
-	if (parse_bool(s + klen + 1, no_new_privileges) < 0)
-		return ar_fail(err, EINVAL, "invalid value in `%s` (want true or false)", s);
 	return 0;
 }
 

@@ -62,9 +62,29 @@ uint64_t hostcfg_default_caps(void);
 /* --memory-swap: "-1" (unlimited), "0" (unset) or a size. */
 int hostcfg_parse_swap(const char *s, int64_t *out, struct ar_err *err);
 
-/* --security-opt: `no-new-privileges[:|=true|false]`; anything else is
- * refused (not supported yet). */
-int hostcfg_parse_security_opt(const char *s, bool *no_new_privileges, struct ar_err *err);
+/* --security-opt (hostcfg_security.c): no-new-privileges[=BOOL],
+ * seccomp=FILE|unconfined|builtin, systempaths=unconfined,
+ * writable-cgroups=BOOL; apparmor= and label= only as unconfined / disable
+ * (argon has no LSM support). A later option overrides an earlier one. */
+struct hostcfg_security {
+	bool no_new_privileges;
+	bool seccomp_unconfined;	/* seccomp=unconfined */
+	char *seccomp_profile;		/* seccomp=FILE: the profile, compact JSON */
+	bool unmask_paths;		/* systempaths=unconfined */
+	bool writable_cgroups;		/* writable-cgroups=true */
+	char **opts;			/* docker's HostConfig.SecurityOpt: as given,
+					 * seccomp=FILE as seccomp=<its JSON> */
+};
+int hostcfg_parse_security_opt(const char *s, struct hostcfg_security *sec, struct ar_err *err);
+void hostcfg_security_free(struct hostcfg_security *s);
+
+/* --sysctl K=V: docker's list, the sysctls of the container's own IPC and
+ * network namespaces (kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*,
+ * net.*). Whether net.* fits the network mode is the caller's check. */
+int hostcfg_parse_sysctl(const char *s, struct ar_err *err);
+
+/* --group-add: a numeric GID (names are not looked up yet). */
+int hostcfg_parse_group(const char *s, uint32_t *gid, struct ar_err *err);
 
 /* Appends the variables of a docker env file ("K=V" lines, `#` comments and
  * blank lines skipped, a bare K taken from our environment when set) to

@@ -6,6 +6,12 @@
  * the file system view, reports SYNC_READY, then blocks on exec.fifo until
  * `start`, runs startContainer hooks and execs the process. Every failure is
  * sent to the parent over the sync socket with its real cause.
+ *
+ * The seccomp filter is loaded as late as possible: right before execve,
+ * after the startContainer hooks. A profile with a NOTIFY rule is the
+ * exception: its listener must reach the creating parent while it is alive,
+ * so that filter is loaded at the end of setup, before SYNC_READY, and
+ * everything after (the fifo wait, the hooks) runs under it, as in runc.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,6 +31,7 @@
 #include "process.h"
 #include "resolve.h"
 #include "rootfs.h"
+#include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
@@ -103,8 +110,9 @@ static int stage1_run(struct create_ctx *c, struct ar_err *err)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return ar_error(err, errno, "set parent death signal");
 	/* Join the job before anything else, so the init and every process it
-	 * forks are in it, and a new cgroup namespace is rooted at it. */
-	if (c->cg->ops->add_pid(c->cg, getpid(), err) < 0)
+	 * forks are in it, and a new cgroup namespace is rooted at it. (A
+	 * rootless container without a delegated cgroup has no job.) */
+	if (c->cg && c->cg->ops->add_pid(c->cg, getpid(), err) < 0)
 		return ar_err_prefix(err, "join cgroup `%s`", c->cg->path);
 	if (chdir(c->bundle) < 0)
 		return ar_error(err, errno, "chdir to bundle `%s`", c->bundle);
@@ -238,6 +246,29 @@ static int init_create_runtime(struct create_ctx *c, struct sync_msg *m, struct 
 	return sync_expect(c->sync_child, SYNC_CREATE_RUNTIME_ACK, m, err);
 }
 
+/* The final capabilities and the filter wait for the exec point, unless a
+ * NOTIFY listener has to reach the parent first. */
+static bool init_filter_late(const struct create_ctx *c)
+{
+	return c->seccomp && !c->seccomp->notify;
+}
+
+int hand_off_listener(int listener, void *sync_fd, struct ar_err *err)
+{
+	int fd = *(int *)sync_fd;
+	struct sync_msg m;
+	int r;
+
+	r = sync_send_fd(fd, SYNC_SECCOMP_FD, listener, err);
+	/* Never kept: a container process holding its own listener could
+	 * answer its own notifications. */
+	close(listener);
+	if (r < 0 || sync_expect(fd, SYNC_SECCOMP_FD_ACK, &m, err) < 0)
+		return ar_err_prefix(err, "hand the seccomp listener to the runtime");
+	sync_msg_free(&m);
+	return 0;
+}
+
 static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **exe,
 		      struct ar_err *err)
 {
@@ -266,9 +297,12 @@ static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **
 	if (process_apply_rlimits(&s->process, err) < 0 ||
 	    process_apply_oom_score_adj(&s->process, err) < 0)
 		return -1;
-	if (process_apply_identity(&s->process, ro.userns, err) < 0)
+	if (process_apply_user(&s->process, ro.userns, err) < 0 ||
+	    sweep_fds(c->o->preserve_fds, err) < 0)
 		return -1;
-	return sweep_fds(c->o->preserve_fds, err);
+	if (init_filter_late(c))
+		return 0;
+	return process_apply_caps(&s->process, c->seccomp, hand_off_listener, &c->sync_child, err);
 }
 
 /* Blocks until `start` writes a byte into exec.fifo. */
@@ -297,7 +331,7 @@ __attribute__((noreturn)) static void init_fail_late(const struct ar_err *err)
 void init_main(struct create_ctx *c)
 {
 	struct ar_err err = { 0 };
-	struct sync_msg hook_state = { 0 };
+	struct sync_msg hook_state = { .fd = -1 };
 	const char *start_state;
 	char *exe = NULL;
 
@@ -314,6 +348,9 @@ void init_main(struct create_ctx *c)
 	start_state = hook_state.data + strlen(hook_state.data) + 1;
 	if (hooks_run(&c->spec->hooks[HOOK_START_CONTAINER], HOOK_START_CONTAINER,
 		      start_state, &err) < 0)
+		init_fail_late(&err);
+	if (init_filter_late(c) &&
+	    process_apply_caps(&c->spec->process, c->seccomp, NULL, NULL, &err) < 0)
 		init_fail_late(&err);
 	execve(exe, c->spec->process.args, c->spec->process.env);
 	ar_error(&err, errno, "exec `%s`", exe);

@@ -67,8 +67,12 @@ int job_create(struct cgroup *cg, const struct resources *res, struct ar_err *er
 {
 	struct ar_err ignored = { 0 };
 
-	if (cg->ops->create(cg, err) < 0)
+	if (cg->ops->create(cg, err) < 0) {
+		/* The hierarchies made before the one that failed go too. */
+		cg->ops->destroy(cg, &ignored);
+		ar_err_clear(&ignored);
 		return ar_err_prefix(err, "create cgroup `%s`", cg->path);
+	}
 	if (cg->ops->apply(cg, res, err) < 0) {
 		cg->ops->destroy(cg, &ignored);
 		ar_err_clear(&ignored);

@@ -14,12 +14,20 @@
 #include "hooks.h"
 #include "job.h"
 #include "proc.h"
+#include "rootless.h"
 #include "util.h"
 
 int ar_runtime_open_root(struct ar_runtime *rt, struct ar_err *err)
 {
+	_cleanup_free_ char *unused = NULL;
+
 	if (rt->rootfd >= 0)
 		return 0;
+	/* No --root and no default (rootless, no XDG_RUNTIME_DIR): say why. */
+	if (rt->root == NULL && runtime_default_root(&unused, err) < 0)
+		return -1;
+	if (rt->root == NULL)
+		return ar_fail(err, EINVAL, "no state root: give one with --root");
 	return state_root_open(rt->root, &rt->rootfd, err);
 }
 
@@ -373,6 +381,9 @@ int ar_container_pids(struct ar_runtime *rt, const char *id, pid_t **pids, size_
 	return r;
 }
 
+/* The one way a container comes to have no job object. */
+#define NO_CGROUP_WHY "a rootless container gets one only where a cgroup is delegated to its user"
+
 /* pause/resume: the job object's freezer. */
 int ar_container_pause(struct ar_runtime *rt, const char *id, bool pause, struct ar_err *err)
 {
@@ -389,7 +400,8 @@ int ar_container_pause(struct ar_runtime *rt, const char *id, bool pause, struct
 		ar_error(err, EINVAL, "%s container `%s`: container is %s", pause ? "pause" : "resume",
 			 id, ar_status_name(status));
 	else if (job_from_state(&st, &cg, err) == 0 && cg == NULL)
-		ar_error(err, ENOTSUP, "%s container `%s`: it has no cgroup", pause ? "pause" : "resume", id);
+		ar_fail(err, ENOTSUP, "%s container `%s`: it has no cgroup to freeze (%s)",
+			pause ? "pause" : "resume", id, NO_CGROUP_WHY);
 	else if (cg)
 		r = cg->ops->freeze(cg, pause, err);
 	cgroup_free(cg);
@@ -408,7 +420,8 @@ int ar_container_job(struct ar_runtime *rt, const char *id, struct cgroup **cg,
 		return -1;
 	r = job_from_state(&st, cg, err);
 	if (r == 0 && *cg == NULL)
-		r = ar_error(err, ENOTSUP, "container `%s` has no cgroup", id);
+		r = ar_fail(err, ENOTSUP, "container `%s` has no cgroup: no limits to change, no "
+			    "usage or OOM events to report (%s)", id, NO_CGROUP_WHY);
 	ar_state_free(&st);
 	return r;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "resolve.h"
+#include "seccomp.h"
 #include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -156,22 +157,37 @@ static int drop_bounding(uint64_t keep, int last_cap, struct ar_err *err)
 	return 0;
 }
 
-static int set_capabilities(const struct spec_caps *c, uint64_t known, struct ar_err *err)
+struct capsets {
+	uint64_t eff, prm, inh;
+};
+
+static int caps_get(struct capsets *cs, struct ar_err *err)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
 	struct __user_cap_data_struct data[2];
-	uint64_t eff = c->effective & known, prm = c->permitted & known;
-	uint64_t inh = c->inheritable & known;
+
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return ar_error(err, errno, "capget");
+	cs->eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	cs->prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	cs->inh = data[0].inheritable | (uint64_t)data[1].inheritable << 32;
+	return 0;
+}
+
+static int caps_set(const struct capsets *cs, struct ar_err *err)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
 
 	for (int i = 0; i < 2; i++) {
-		data[i].effective = (uint32_t)(eff >> (32 * i));
-		data[i].permitted = (uint32_t)(prm >> (32 * i));
-		data[i].inheritable = (uint32_t)(inh >> (32 * i));
+		data[i].effective = (uint32_t)(cs->eff >> (32 * i));
+		data[i].permitted = (uint32_t)(cs->prm >> (32 * i));
+		data[i].inheritable = (uint32_t)(cs->inh >> (32 * i));
 	}
 	if (syscall(SYS_capset, &hdr, data) < 0)
 		return ar_error(err, errno, "capset (effective %#llx, permitted %#llx, inheritable %#llx)",
-				(unsigned long long)eff, (unsigned long long)prm,
-				(unsigned long long)inh);
+				(unsigned long long)cs->eff, (unsigned long long)cs->prm,
+				(unsigned long long)cs->inh);
 	return 0;
 }
 
@@ -248,41 +264,134 @@ static int switch_ids(const struct spec_user *u, struct ar_err *err)
 	return 0;
 }
 
-static int apply_caps_around_switch(const struct spec_process *p, bool in_userns, int last_cap,
-				    struct ar_err *err)
+int process_apply_user(const struct spec_process *p, bool in_userns, struct ar_err *err)
 {
-	uint64_t known = caps_mask(last_cap);
+	int last_cap = kernel_last_cap();
+	struct capsets now;
 
-	if (drop_bounding(p->caps.bounding, last_cap, err) < 0)
+	if (check_identity(p, caps_mask(last_cap), err) < 0)
 		return -1;
-	/* Keep the permitted set across the switch to a non-root uid. */
+	if (p->caps.present && drop_bounding(p->caps.bounding, last_cap, err) < 0)
+		return -1;
+	/* Keep the permitted set across the switch to a non-root uid: the
+	 * final sets come last (process_apply_caps), and a seccomp filter
+	 * loaded without no_new_privs needs CAP_SYS_ADMIN until then. */
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
 		return ar_error(err, errno, "prctl PR_SET_KEEPCAPS");
 	if (set_groups(&p->user, in_userns, err) < 0 || switch_ids(&p->user, err) < 0)
 		return -1;
 	if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
 		return ar_error(err, errno, "prctl PR_SET_KEEPCAPS");
-	if (set_capabilities(&p->caps, known, err) < 0)
+	/* Nothing inheritable or ambient from whoever started the runtime
+	 * survives, even without process.capabilities (CVE-2022-27650). */
+	if (caps_get(&now, err) < 0)
 		return -1;
-	return set_ambient(p->caps.ambient & known, err);
+	now.inh = 0;
+	if (caps_set(&now, err) < 0 || set_ambient(0, err) < 0)
+		return -1;
+	umask(p->user.has_umask ? (mode_t)p->user.umask : DEFAULT_UMASK);
+	return 0;
+}
+
+/* The sets the process ends with. Without process.capabilities: the
+ * kernel's rule for the uid (root keeps its set, any other uid has none). */
+static void final_caps(const struct spec_process *p, uint64_t known,
+		       const struct capsets *now, struct capsets *t)
+{
+	if (p->caps.present) {
+		t->eff = p->caps.effective & known;
+		t->prm = p->caps.permitted & known;
+		t->inh = p->caps.inheritable & known;
+	} else {
+		t->eff = t->prm = p->user.uid == 0 ? now->prm : 0;
+		t->inh = 0;
+	}
+}
+
+static int load_filter(const struct seccomp_prog *f, process_listener_fn hand_off, void *arg,
+		       struct ar_err *err)
+{
+	int listener = -1;
+
+	if (seccomp_prog_load(f, f->notify ? &listener : NULL, err) < 0)
+		return ar_err_prefix(err, "load the seccomp filter");
+	if (listener < 0)
+		return 0;
+	if (hand_off == NULL) {
+		close(listener);
+		return ar_fail(err, EINVAL, "seccomp: no one to hand the notify listener to");
+	}
+	return hand_off(listener, arg, err);
+}
+
+/* Without no_new_privs, seccomp(2) wants CAP_SYS_ADMIN in the effective
+ * set: raise effective to the (still wide) permitted set, then load. */
+static int load_privileged(const struct seccomp_prog *f, const struct capsets *now,
+			   process_listener_fn hand_off, void *arg, struct ar_err *err)
+{
+	struct capsets raised = { .eff = now->prm, .prm = now->prm, .inh = now->inh };
+
+	if (!(now->prm & (UINT64_C(1) << CAP_SYS_ADMIN)))
+		return ar_fail(err, EPERM, "load the seccomp filter: without noNewPrivileges it "
+			       "needs CAP_SYS_ADMIN, which the runtime does not have");
+	if (caps_set(&raised, err) < 0)
+		return -1;
+	return load_filter(f, hand_off, arg, err);
+}
+
+int process_apply_caps(const struct spec_process *p, const struct seccomp_prog *filter,
+		       process_listener_fn hand_off, void *arg, struct ar_err *err)
+{
+	uint64_t known = caps_mask(kernel_last_cap());
+	struct capsets now, target;
+	bool early;
+
+	if (caps_get(&now, err) < 0)
+		return -1;
+	final_caps(p, known, &now, &target);
+	/* The filter goes last unless loading it needs a capability the
+	 * final sets lack: then it goes first, and must allow what follows. */
+	early = filter && !p->no_new_privileges &&
+		!(target.eff & (UINT64_C(1) << CAP_SYS_ADMIN));
+	if (early && load_privileged(filter, &now, hand_off, arg, err) < 0)
+		return -1;
+	if (caps_set(&target, err) < 0 ||
+	    set_ambient(p->caps.present ? p->caps.ambient & known : 0, err) < 0) {
+		if (early)
+			ar_err_prefix(err, "set capabilities under the seccomp filter (without "
+				      "noNewPrivileges it must allow capset and prctl)");
+		return -1;
+	}
+	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return ar_error(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+	if (filter && !early)
+		return load_filter(filter, hand_off, arg, err);
+	return 0;
+}
+
+int process_check_caps(const struct spec_caps *c, uint64_t bounding, struct ar_err *err)
+{
+	static const char *const names[] = {
+		"bounding", "effective", "permitted", "inheritable", "ambient",
+	};
+	const uint64_t sets[] = { c->bounding, c->effective, c->permitted, c->inheritable,
+				  c->ambient };
+	uint64_t known = caps_mask(kernel_last_cap());
+
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+		uint64_t over = sets[i] & known & ~bounding;
+		if (over)
+			return ar_fail(err, EPERM, "capability `%s` (%s) is not in the container's "
+				       "bounding set", cap_label(__builtin_ctzll(over)), names[i]);
+	}
+	return 0;
 }
 
 int process_apply_identity(const struct spec_process *p, bool in_userns, struct ar_err *err)
 {
-	int last_cap = kernel_last_cap();
-
-	if (check_identity(p, caps_mask(last_cap), err) < 0)
+	if (process_apply_user(p, in_userns, err) < 0)
 		return -1;
-	if (p->caps.present) {
-		if (apply_caps_around_switch(p, in_userns, last_cap, err) < 0)
-			return -1;
-	} else if (set_groups(&p->user, in_userns, err) < 0 || switch_ids(&p->user, err) < 0) {
-		return -1;
-	}
-	umask(p->user.has_umask ? (mode_t)p->user.umask : DEFAULT_UMASK);
-	if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return ar_error(err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-	return 0;
+	return process_apply_caps(p, NULL, NULL, NULL, err);
 }
 
 /* ---- executable lookup ---- */

@@ -15,11 +15,35 @@
 int process_apply_rlimits(const struct spec_process *p, struct ar_err *err);
 /* Writes /proc/self/oom_score_adj when configured. */
 int process_apply_oom_score_adj(const struct spec_process *p, struct ar_err *err);
-/* Drops the bounding set to the configured one (while still privileged),
- * sets keepcaps, setgroups(additionalGids), setresgid, setresuid, then
- * capset(effective, permitted, inheritable) and raises ambient caps; umask;
- * finally no_new_privs when asked. With caps.present false the caps are
- * left as the kernel gives them for the uid. */
+/* The identity, in this order: the bounding set dropped to the configured
+ * one (while still privileged), keepcaps, setgroups(additionalGids) exactly
+ * (none: the caller's groups are dropped), setresgid, setresuid; then the
+ * inheritable and ambient sets are cleared (even without
+ * process.capabilities) and the umask set. The permitted set stays as it
+ * was: process_apply_caps must follow. */
+int process_apply_user(const struct spec_process *p, bool in_userns, struct ar_err *err);
+
+struct seccomp_prog;
+/* Receives the listener fd of a seccomp filter with a NOTIFY rule right
+ * after it is loaded; must close it (it hands it to the parent). */
+typedef int (*process_listener_fn)(int listener, void *arg, struct ar_err *err);
+
+/* The last step before execve: the final capability sets (capset, then the
+ * ambient ones raised), no_new_privs when asked, and the seccomp filter
+ * when given. The filter is loaded last, except without noNewPrivileges
+ * when the final effective set lacks CAP_SYS_ADMIN, which seccomp(2) then
+ * needs: effective is raised to the still-wide permitted set, the filter
+ * loaded, and capset/prctl run under it (the filter must allow them, as
+ * with runc). Without process.capabilities the sets follow the kernel's
+ * rule for the uid: root keeps its permitted set, other uids get none. */
+int process_apply_caps(const struct spec_process *p, const struct seccomp_prog *filter,
+		       process_listener_fn hand_off, void *arg, struct ar_err *err);
+
+/* Refuses capability sets beyond `bounding` (an exec'd process never gets
+ * more than the container), naming the first capability too many. */
+int process_check_caps(const struct spec_caps *c, uint64_t bounding, struct ar_err *err);
+
+/* process_apply_user then process_apply_caps without a filter. */
 int process_apply_identity(const struct spec_process *p, bool in_userns, struct ar_err *err);
 /* Resolves args[0] against PATH from the process env (or the default PATH),
  * inside the current root, like execvp; checks it is an executable file.

@@ -8,7 +8,9 @@
 #include <json-c/json.h>
 
 #include "resources.h"
+#include "seccomp.h"
 #include "spec_priv.h"
+#include "sysctl_ns.h"
 #include "util.h"
 
 static int parse_namespace(const struct pctx *c, json_object *o, const char *field,
@@ -175,34 +177,25 @@ static int parse_resources(const struct pctx *c, json_object *o, struct spec_lin
 	return 0;
 }
 
-/* Only sysctls that belong to a namespace of the container may be set. */
+/* Only sysctls that belong to a namespace of the container may be set
+ * (whether a joined one is the host's is checked at create). */
 static int check_sysctl(const struct pctx *c, const struct spec_linux *l, const char *key)
 {
-	static const char *const ipc_prefixes[] = {
-		"kernel.shm", "kernel.msg", "kernel.sem", "fs.mqueue.",
+	static const char *const need[NS__COUNT] = {
+		[NS_IPC] = "an IPC namespace",
+		[NS_NET] = "a network namespace (not the host's)",
+		[NS_UTS] = "a UTS namespace",
 	};
+	enum spec_ns_type t;
 
 	if (key[0] == '\0' || key[0] == '.' || key[0] == '/' || strstr(key, ".."))
 		return fail(c, "linux.sysctl", "`%s` is not a sysctl name", key);
-	for (size_t i = 0; i < sizeof ipc_prefixes / sizeof ipc_prefixes[0]; i++) {
-		if (strncmp(key, ipc_prefixes[i], strlen(ipc_prefixes[i])) != 0)
-			continue;
-		if (!l->ns[NS_IPC].enabled)
-			return fail(c, "linux.sysctl", "`%s` requires an IPC namespace", key);
-		return 0;
-	}
-	if (strncmp(key, "net.", 4) == 0) {
-		if (!l->ns[NS_NET].enabled)
-			return fail(c, "linux.sysctl",
-				    "`%s` requires a network namespace (not the host's)", key);
-		return 0;
-	}
-	if (strcmp(key, "kernel.hostname") == 0 || strcmp(key, "kernel.domainname") == 0) {
-		if (!l->ns[NS_UTS].enabled)
-			return fail(c, "linux.sysctl", "`%s` requires a UTS namespace", key);
-		return 0;
-	}
-	return fail(c, "linux.sysctl", "`%s` is not namespaced", key);
+	t = sysctl_namespace(key);
+	if (t == NS__COUNT)
+		return fail(c, "linux.sysctl", "`%s` is not namespaced", key);
+	if (!l->ns[t].enabled)
+		return fail(c, "linux.sysctl", "`%s` requires %s", key, need[t]);
+	return 0;
 }
 
 static int parse_propagation(const struct pctx *c, json_object *o, struct spec_linux *l)
@@ -233,6 +226,14 @@ static int store_json(const struct pctx *c, json_object *lo, const char *key, ch
 	*out = xstrdup(json_object_to_json_string_ext(
 		v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	return 0;
+}
+
+/* A malformed profile fails here, naming its field, before anything exists. */
+static int check_seccomp(const struct pctx *c, json_object *lo)
+{
+	json_object *v = spj_member(lo, "seccomp");
+
+	return v ? seccomp_check(v, c->what, c->err) : 0;
 }
 
 static int parse_paths(const struct pctx *c, json_object *lo, const char *key, char ***out)
@@ -289,6 +290,7 @@ int spj_parse_linux(const struct pctx *c, json_object *lo, struct spec_linux *l)
 	    parse_paths(c, lo, "maskedPaths", &l->masked_paths) < 0 ||
 	    parse_paths(c, lo, "readonlyPaths", &l->readonly_paths) < 0 ||
 	    store_json(c, lo, "seccomp", &l->seccomp_json) < 0 ||
+	    check_seccomp(c, lo) < 0 ||
 	    store_json(c, lo, "personality", &l->personality_json) < 0 ||
 	    store_json(c, lo, "intelRdt", &l->intel_rdt_json) < 0)
 		return -1;

@@ -55,9 +55,10 @@ int state_validate_id(const char *id, struct ar_err *err)
 	len = strnlen(id, STATE_ID_MAX + 1);
 	if (len > STATE_ID_MAX)
 		return ar_error(err, EINVAL, "container ID is longer than %d bytes", STATE_ID_MAX);
-	/* "." and ".." would name the root or its parent. */
-	if (strcmp(id, ".") == 0 || strcmp(id, "..") == 0)
-		return ar_error(err, EINVAL, "invalid container ID `%s`", id);
+	/* "." and ".." would name the root or its parent; other dot names are
+	 * the runtime's own (the seccomp cache) and hidden from `list`. */
+	if (id[0] == '.')
+		return ar_error(err, EINVAL, "invalid container ID `%s`: must not start with `.`", id);
 	for (size_t i = 0; i < len; i++)
 		if (!id_byte_ok((unsigned char)id[i]))
 			return ar_error(err, EINVAL,

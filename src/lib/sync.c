@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -23,22 +24,73 @@ int sync_pair(int fds[2], struct ar_err *err)
 	return 0;
 }
 
+static int send_msg(int fd, struct msghdr *mh, struct ar_err *err)
+{
+	ssize_t n;
+
+	do
+		n = sendmsg(fd, mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return ar_error(err, errno, "send sync message");
+	return 0;
+}
+
 int sync_send(int fd, enum sync_type type, int errnum, const void *data, size_t len,
 	      struct ar_err *err)
 {
 	struct sync_hdr h = { .type = type, .errnum = errnum };
 	struct iovec iov[2] = { { &h, sizeof h }, { (void *)data, data ? len : 0 } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	ssize_t n;
 
 	if (len > SYNC_MAX)
 		return ar_error(err, EMSGSIZE, "sync message of %zu bytes", len);
-	do
-		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return ar_error(err, errno, "send sync message");
-	return 0;
+	return send_msg(fd, &mh, err);
+}
+
+int sync_send_fd(int fd, enum sync_type type, int passfd, struct ar_err *err)
+{
+	struct sync_hdr h = { .type = type };
+	struct iovec iov = { &h, sizeof h };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			     .msg_controllen = sizeof u.buf };
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof u);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	return send_msg(fd, &mh, err);
+}
+
+/* The fd of an SCM_RIGHTS message, -1 when none; extra fds are closed so a
+ * confused peer cannot make us leak. */
+static int take_fds(struct msghdr *mh)
+{
+	int got = -1;
+
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
+		size_t n;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
+			if (got < 0)
+				got = fd;
+			else
+				close(fd);
+		}
+	}
+	return got;
 }
 
 int sync_recv(int fd, struct sync_msg *m, struct ar_err *err)
@@ -46,15 +98,25 @@ int sync_recv(int fd, struct sync_msg *m, struct ar_err *err)
 	struct sync_hdr h;
 	_cleanup_free_ char *buf = xmalloc(SYNC_MAX + 1);
 	struct iovec iov[2] = { { &h, sizeof h }, { buf, SYNC_MAX } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = u.buf,
+			     .msg_controllen = sizeof u.buf };
+	_cleanup_close_ int passed = -1;
 	ssize_t n;
 
 	memset(m, 0, sizeof *m);
+	m->fd = -1;
 	do
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ar_error(err, errno, "receive sync message");
+	passed = take_fds(&mh);
+	if (mh.msg_flags & MSG_CTRUNC)
+		return ar_error(err, EPROTO, "sync message with truncated fds");
 	if (n == 0)
 		return ar_error(err, EPIPE, "container init exited during setup");
 	if ((size_t)n < sizeof h)
@@ -64,6 +126,7 @@ int sync_recv(int fd, struct sync_msg *m, struct ar_err *err)
 	m->len = (size_t)n - sizeof h;
 	buf[m->len] = '\0';
 	m->data = steal_ptr(&buf);
+	m->fd = steal_fd(&passed);
 	return 0;
 }
 
@@ -95,4 +158,7 @@ void sync_msg_free(struct sync_msg *m)
 {
 	free(m->data);
 	m->data = NULL;
+	if (m->fd >= 0)
+		close(m->fd);
+	m->fd = -1;
 }

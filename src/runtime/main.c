@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "rootless.h"
 #include "spec.h"
 #include "util.h"
 
@@ -148,10 +149,11 @@ static int parse_globals(struct cli *cli, int argc, char **argv, struct ar_err *
 int main(int argc, char **argv, char **envp)
 {
 	struct cli cli = {
-		.rt = { .root = "/run/argon-runtime", .rootfd = -1, .log_fd = -1 },
+		.rt = { .root = NULL, .rootfd = -1, .log_fd = -1 },
 		.prog = "argon-runtime",
 	};
 	struct ar_err err = { 0 };
+	_cleanup_free_ char *default_root = NULL;
 	int first, r;
 
 	first = parse_globals(&cli, argc, argv, &err);
@@ -160,6 +162,12 @@ int main(int argc, char **argv, char **envp)
 		ar_err_clear(&err);
 		return 1;
 	}
+	/* Without --root: /run/argon-runtime for root, the user's runtime dir
+	 * otherwise; when there is none, a command that needs the state root
+	 * says why (spec and features do not need one). */
+	if (cli.rt.root == NULL && runtime_default_root(&default_root, &err) == 0)
+		cli.rt.root = default_root;
+	ar_err_clear(&err);
 	if (first >= argc) {
 		usage(stderr);
 		return 1;

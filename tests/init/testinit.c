@@ -24,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -623,6 +624,79 @@ static int do_open(int argc, char **argv)
 	return 0;
 }
 
+/* status KEY...: the lines of /proc/self/status starting with each KEY
+ * ("Groups:", "Cap"), in the file's order. */
+static int do_status(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage("status", "KEY...");
+	argv[argc] = NULL;
+	return print_status_lines("/proc/self/status", (const char *const *)argv + 1);
+}
+
+/* The system calls the seccomp tests ask for by name. */
+static const struct {
+	const char *name;
+	long nr;
+} syscall_names[] = {
+	{ "getpid", SYS_getpid }, { "getppid", SYS_getppid }, { "gettid", SYS_gettid },
+	{ "getuid", SYS_getuid }, { "getgid", SYS_getgid }, { "uname", SYS_uname },
+	{ "umask", SYS_umask }, { "personality", SYS_personality },
+	{ "getpriority", SYS_getpriority }, { "setpriority", SYS_setpriority },
+	{ "sched_yield", SYS_sched_yield }, { "sethostname", SYS_sethostname },
+	{ "setdomainname", SYS_setdomainname }, { "mkdir", SYS_mkdir }, { "chdir", SYS_chdir },
+	{ "getcwd", SYS_getcwd }, { "unshare", SYS_unshare }, { "keyctl", SYS_keyctl },
+	{ "kill", SYS_kill }, { "capget", SYS_capget }, { "capset", SYS_capset },
+	{ "prctl", SYS_prctl }, { "getpgid", SYS_getpgid }, { "getsid", SYS_getsid },
+	{ "socket", SYS_socket }, { "swapoff", SYS_swapoff }, { "acct", SYS_acct },
+};
+
+static void on_sigsys(int sig, siginfo_t *si, void *ctx)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof buf, "SIGSYS syscall=%d code=%d\n", si->si_syscall,
+			 si->si_code);
+
+	if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
+		_exit(2);
+	_exit(0);
+}
+
+/* syscall [-t] NAME|NR [ARG...]: one raw system call; args are numbers, or
+ * strings passed by address. Prints "ok RET" or the errno name. With -t,
+ * SIGSYS is caught: "SIGSYS syscall=NR code=N" (SYS_SECCOMP is 1). */
+static int do_syscall(int argc, char **argv)
+{
+	long nr = -1, a[6] = { 0 }, r;
+	char *end;
+	int i = 1;
+
+	if (argc > 1 && strcmp(argv[1], "-t") == 0) {
+		struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+		sigaction(SIGSYS, &sa, NULL);
+		i++;
+	}
+	if (i >= argc || argc - i > 7)
+		return usage("syscall", "[-t] NAME|NR [ARG...] (up to 6)");
+	for (size_t k = 0; k < sizeof syscall_names / sizeof syscall_names[0]; k++)
+		if (strcmp(syscall_names[k].name, argv[i]) == 0)
+			nr = syscall_names[k].nr;
+	if (nr < 0 && ((nr = strtol(argv[i], &end, 0)) < 0 || *end || end == argv[i]))
+		return usage("syscall", "NAME|NR: unknown system call name");
+	for (int k = 0; i + 1 + k < argc; k++) {
+		a[k] = strtol(argv[i + 1 + k], &end, 0);
+		if (*end || end == argv[i + 1 + k])
+			a[k] = (long)argv[i + 1 + k];
+	}
+	fflush(stdout);
+	errno = 0;
+	r = syscall(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r == -1 && errno)
+		return fail_errno("syscall", argv[i], errno);
+	printf("ok %ld\n", r);
+	return 0;
+}
+
 struct applet {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -660,6 +734,8 @@ static const struct applet applets[] = {
 	{ "spin", do_spin, "SECS: busy loop" },
 	{ "affinity", do_affinity, "print the allowed CPUs" },
 	{ "open", do_open, "PATH r|w: open, print opened or the errno name" },
+	{ "status", do_status, "KEY...: the lines of /proc/self/status starting with a KEY" },
+	{ "syscall", do_syscall, "[-t] NAME|NR [ARG...]: one system call, ok RET or errno name" },
 	{ "forks", do_forks, "N: fork until N or failure, print the count and errno, sleep" },
 };
 

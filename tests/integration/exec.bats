@@ -185,3 +185,59 @@ start_sleeper() {
 	assert_eq "$st" 143
 	retry 100 0.05 file_has "$TMP/exec.out" '^got SIGTERM$' || fail "exec: $(cat "$TMP/exec.out")"
 }
+
+@test "exec --cap: a capability beyond the container's bounding set is refused" {
+	skip_unless_argon "runc 1.1.5 grants it"
+	start_sleeper
+	run --separate-stderr rt_exec --cap CAP_SYS_ADMIN "$CID" argon-testinit caps
+	assert_rt_error
+	assert_argon_error 'CAP_SYS_ADMIN.*bounding set'
+	assert_eq "$output" ""
+	# one within it is granted
+	run rt_exec --cap CAP_KILL "$CID" argon-testinit caps
+	assert_success
+	assert_line $'CapEff:\t0000000020000420'
+	assert_line $'CapBnd:\t0000000020000420'
+}
+
+@test "exec --process: no capabilities means the container's, not root's full set" {
+	# effective and permitted narrower than bounding, to tell them apart
+	cfg 'process.capabilities.effective=["CAP_KILL"]' 'process.capabilities.permitted=["CAP_KILL"]'
+	start_sleeper
+	cat >"$TMP/process.json" <<-'EOF2'
+	{"args": ["argon-testinit", "caps"], "cwd": "/", "user": {"uid": 0, "gid": 0},
+	 "env": ["PATH=/bin"], "noNewPrivileges": true}
+	EOF2
+	# (with no_new_privs root cannot regain the bounding set at execve)
+	run rt_exec --process "$TMP/process.json" "$CID"
+	assert_success
+	assert_line $'CapEff:\t0000000000000020'
+	assert_line $'CapPrm:\t0000000000000020'
+	assert_line $'CapBnd:\t0000000020000420'
+	assert_line $'CapInh:\t0000000000000000'
+	assert_line $'CapAmb:\t0000000000000000'
+}
+
+@test "exec --process: capabilities beyond the container's bounding set are refused" {
+	start_sleeper
+	cat >"$TMP/process.json" <<-'EOF2'
+	{"args": ["argon-testinit", "caps"], "cwd": "/", "user": {"uid": 0, "gid": 0},
+	 "capabilities": {"bounding": ["CAP_KILL"], "effective": ["CAP_KILL"],
+	  "permitted": ["CAP_KILL", "CAP_SYS_PTRACE"]}}
+	EOF2
+	run --separate-stderr rt_exec --process "$TMP/process.json" "$CID"
+	assert_rt_error
+	assert_argon_error 'CAP_SYS_PTRACE. \(permitted\).*bounding set'
+	assert_eq "$output" ""
+}
+
+@test "exec: nothing inheritable or ambient from the caller; the container's bounding set" {
+	cfg -process.capabilities
+	start_sleeper
+	run timeout -k 5 60 setpriv --inh-caps=+kill,+net_bind_service --ambient-caps=+kill -- \
+		"$RUNTIME" --root "$ROOT" exec "$CID" argon-testinit caps </dev/null 3>&- 4>&-
+	assert_success
+	assert_line $'CapInh:\t0000000000000000'
+	assert_line $'CapAmb:\t0000000000000000'
+	assert_line $'CapBnd:\t'"$(awk '$1 == "CapBnd:" {print $2}' "/proc/$INIT_PID/status")"
+}

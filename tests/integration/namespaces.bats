@@ -110,3 +110,36 @@ start_peer() {
 	assert_eq "$(cat /proc/sys/vm/swappiness)" "$before"
 	[ ! -e "$ROOT/$CID" ] || fail "state dir left"
 }
+
+@test "sysctl: a namespace joined by a path that is the host's own is refused" {
+	# The host's own values: even a runtime without the check changes nothing.
+	local fwd shm ppid
+	fwd=$(cat /proc/sys/net/ipv4/ip_forward)
+	shm=$(cat /proc/sys/kernel/shmmni)
+	set_args argon-testinit true
+	cfg --ns-rm network "linux.namespaces+={\"type\":\"network\",\"path\":\"/proc/$$/ns/net\"}" \
+		"linux.sysctl={\"net.ipv4.ip_forward\":\"$fwd\"}"
+	try_create "$CID"
+	assert_rt_error
+	assert_argon_error "linux.sysctl: \`net.ipv4.ip_forward\` would change the host: linux.namespaces network path \`/proc/$$/ns/net\` is the runtime's own network namespace"
+	[ ! -e "$ROOT/$CID" ] || fail "state dir left"
+	cfg --ns-rm network --ns-add network --ns-rm ipc \
+		"linux.namespaces+={\"type\":\"ipc\",\"path\":\"/proc/$$/ns/ipc\"}" \
+		"linux.sysctl={\"kernel.shmmni\":\"$shm\"}"
+	try_create "$CID"
+	assert_rt_error
+	assert_argon_error "\`kernel.shmmni\` would change the host: .* is the runtime's own ipc namespace"
+	[ ! -e "$ROOT/$CID" ] || fail "state dir left"
+	# another container's namespace, joined by path, is not the host's
+	cfg -linux.sysctl --ns-rm ipc --ns-add ipc
+	set_args argon-testinit sleep inf
+	ppid=$(start_peer "peer-$BASHPID")
+	cfg --ns-rm ipc "linux.namespaces+={\"type\":\"ipc\",\"path\":\"/proc/$ppid/ns/ipc\"}" \
+		'linux.sysctl={"kernel.shmmni":"1234"}'
+	set_args cat /proc/sys/kernel/shmmni
+	run rt_run
+	assert_success
+	assert_eq "$output" 1234
+	assert_eq "$(cat /proc/sys/kernel/shmmni)" "$shm"
+	assert_eq "$(cat /proc/sys/net/ipv4/ip_forward)" "$fwd"
+}

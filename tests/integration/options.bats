@@ -108,17 +108,6 @@ host_tree_cleanup() {
 	refute_contains "$output" "bats"
 }
 
-@test "errors: linux.seccomp is refused as not supported yet" {
-	skip_unless_argon "runc applies seccomp"
-	cfg 'linux.seccomp={"defaultAction":"SCMP_ACT_ALLOW"}'
-	set_args argon-testinit true
-	try_create "$CID"
-	assert_failure
-	assert_contains "$stderr" "linux.seccomp"
-	assert_contains "$stderr" "not supported yet"
-	[ ! -e "$ROOT/$CID" ] || fail "state dir left"
-}
-
 @test "/dev as a symlink out of the rootfs fails and writes nothing there" {
 	mkdir "$TMP/outside"
 	rm -rf "$ROOTFS/dev"

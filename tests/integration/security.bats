@@ -152,6 +152,28 @@ DEFAULT_MASK=0000000020000420
 	assert_contains "$output" "uid=65534 gid=65534"
 }
 
+@test "userns: a file of host root bind-mounted read-write cannot be written" {
+	echo secret >"$TMP/hostfile"
+	chmod 644 "$TMP/hostfile"
+	touch "$ROOTFS/mnt/hostfile"	# the rootfs is host root's too: no mountpoint can be made
+	local c
+	cfg --ns-add user \
+		'linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}]' \
+		'linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]' \
+		"mounts+={\"destination\":\"/mnt/hostfile\",\"type\":\"bind\",\"source\":\"$TMP/hostfile\",\"options\":[\"rbind\",\"rw\"]}"
+	# root's overrides inside do not reach a file whose owner is not mapped
+	for c in CAP_DAC_OVERRIDE CAP_FOWNER CAP_CHOWN; do
+		cfg "process.capabilities.bounding+=$c" "process.capabilities.effective+=$c" \
+			"process.capabilities.permitted+=$c"
+	done
+	set_args sh -c 'argon-testinit write /mnt/hostfile pwned; chmod 666 /mnt/hostfile || echo chmod-refused'
+	run rt_run
+	assert_line "write /mnt/hostfile: EACCES"
+	assert_line chmod-refused
+	assert_eq "$(cat "$TMP/hostfile")" secret
+	assert_eq "$(stat -c '%u %a' "$TMP/hostfile")" "0 644"
+}
+
 @test "pidns: the container cannot see host processes" {
 	set_args argon-testinit ls /proc
 	run rt_run
@@ -167,4 +189,63 @@ DEFAULT_MASK=0000000020000420
 	assert_success
 	host_ns=$(readlink /proc/self/ns/ipc)
 	[ "$output" != "$host_ns" ] || fail "same ipc namespace as the host: $output"
+}
+
+# The caller's own sets, to run the runtime with inheritable and ambient
+# capabilities that must not reach the container (CVE-2022-27650 class).
+host_bnd() {
+	awk '$1 == "CapBnd:" {print $2}' /proc/self/status
+}
+
+rt_run_inheriting() {
+	timeout -k 5 60 setpriv --inh-caps=+kill,+net_bind_service --ambient-caps=+kill -- \
+		"$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null 3>&- 4>&-
+}
+
+@test "caps: without process.capabilities nothing inheritable or ambient survives from the caller" {
+	cfg -process.capabilities
+	set_args argon-testinit caps
+	run rt_run_inheriting
+	assert_success
+	assert_line $'CapInh:\t0000000000000000'
+	assert_line $'CapAmb:\t0000000000000000'
+	# argon: root keeps the caller's set, as the kernel would give it
+	# (runc gives no capabilities at all)
+	if is_argon; then
+		assert_line $'CapPrm:\t'"$(host_bnd)"
+		assert_line $'CapEff:\t'"$(host_bnd)"
+		assert_line $'CapBnd:\t'"$(host_bnd)"
+	fi
+	# a non-root user gets nothing at all
+	cfg process.user.uid=1000 process.user.gid=1000
+	run rt_run_inheriting
+	assert_success
+	assert_line $'CapInh:\t0000000000000000'
+	assert_line $'CapPrm:\t0000000000000000'
+	assert_line $'CapEff:\t0000000000000000'
+	assert_line $'CapAmb:\t0000000000000000'
+}
+
+@test "caps: capabilities without an inheritable set inherit nothing from the caller" {
+	cfg -process.capabilities.inheritable -process.capabilities.ambient
+	set_args argon-testinit caps
+	run rt_run_inheriting
+	assert_success
+	assert_line $'CapInh:\t0000000000000000'
+	assert_line $'CapAmb:\t0000000000000000'
+	assert_line $'CapEff:\t'$DEFAULT_MASK
+}
+
+@test "user: supplementary groups are exactly additionalGids, none by default" {
+	cfg process.user.uid=1000 process.user.gid=1000 'process.user.additionalGids=[5,7]'
+	set_args argon-testinit status Groups:
+	run rt_run
+	assert_success
+	assert_eq "$(sed 's/[[:space:]]*$//' <<<"$output")" $'Groups:\t5 7'
+	# none configured: the caller's own groups are dropped
+	cfg -process.user.additionalGids
+	run timeout -k 5 60 setpriv --groups 4,20 -- \
+		"$RUNTIME" --root "$ROOT" run --bundle "$BUNDLE" "$CID" </dev/null 3>&- 4>&-
+	assert_success
+	assert_eq "$(sed 's/[[:space:]]*$//' <<<"$output")" $'Groups:'
 }

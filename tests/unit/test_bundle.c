@@ -630,7 +630,8 @@ static void devices_mapped_and_allowed(void)
 
 static void network_host_and_nnp(void)
 {
-	struct bundle_opts o = { .args = V("sh"), .host_network = true, .no_new_privileges = true };
+	struct hostcfg_security sec = { .no_new_privileges = true };
+	struct bundle_opts o = { .args = V("sh"), .host_network = true, .security = &sec };
 	struct spec *s = build(&o);
 
 	CHECK(s != NULL);
@@ -682,7 +683,10 @@ static void hostconfig_for_inspect(void)
 				 .blkio_weight = 300, .memory_swap = -1, .ulimits = u, .n_ulimits = 1,
 				 .devices = d, .n_devices = 1, .cap_add = V("sys_admin"),
 				 .host_network = true, .init_path = "/x/argon-init",
-				 .no_new_privileges = true };
+				 .security = &(struct hostcfg_security){ .no_new_privileges = true,
+									 .opts = V("no-new-privileges") },
+				 .sysctls = V("net.ipv4.ip_forward=1", "kernel.shmmni=8"),
+				 .group_add = (const uint32_t[]){ 5, 1000 }, .n_group_add = 2 };
 	json_object *j = json_object_new_object(), *e = json_object_new_object();
 
 	bundle_hostconfig_json(&o, j);
@@ -693,7 +697,8 @@ static void hostconfig_for_inspect(void)
 		  "\"Devices\":[{\"PathOnHost\":\"/dev/null\",\"PathInContainer\":\"/dev/mynull\","
 		  "\"CgroupPermissions\":\"rw\"}],\"CapAdd\":[\"CAP_SYS_ADMIN\"],\"CapDrop\":null,"
 		  "\"Privileged\":false,\"SecurityOpt\":[\"no-new-privileges\"],"
-		  "\"NetworkMode\":\"host\",\"Init\":true}");
+		  "\"Sysctls\":{\"net.ipv4.ip_forward\":\"1\",\"kernel.shmmni\":\"8\"},"
+		  "\"GroupAdd\":[\"5\",\"1000\"],\"NetworkMode\":\"host\",\"Init\":true}");
 	json_object_put(j);
 	bundle_hostconfig_json(&(struct bundle_opts){ 0 }, e);
 	CHECK_STR(json_object_get_string(key(e, "NetworkMode")), "none");

@@ -242,23 +242,92 @@ static void swap_values(void)
 	CHECK(failed_with(hostcfg_parse_swap("16e", &v, &err), &err, "invalid size"));
 }
 
+/* One option into a fresh set; 0 or -1 with the message kept in err. */
+static int secopt(const char *s, struct hostcfg_security *sec, struct ar_err *err)
+{
+	hostcfg_security_free(sec);
+	memset(sec, 0, sizeof *sec);
+	return hostcfg_parse_security_opt(s, sec, err);
+}
+
 static void security_opts(void)
 {
+	struct hostcfg_security sec = { 0 };
 	struct ar_err err = { 0 };
-	bool nnp = false;
 
-	CHECK(hostcfg_parse_security_opt("no-new-privileges", &nnp, &err) == 0 && nnp);
-	CHECK(hostcfg_parse_security_opt("no-new-privileges:false", &nnp, &err) == 0 && !nnp);
-	CHECK(hostcfg_parse_security_opt("no-new-privileges=true", &nnp, &err) == 0 && nnp);
-	CHECK(hostcfg_parse_security_opt("no-new-privileges=0", &nnp, &err) == 0 && !nnp);
-	CHECK(hostcfg_parse_security_opt("no-new-privileges:True", &nnp, &err) == 0 && nnp);
-	CHECK(failed_with(hostcfg_parse_security_opt("no-new-privileges:maybe", &nnp, &err), &err,
+	CHECK(secopt("no-new-privileges", &sec, &err) == 0 && sec.no_new_privileges);
+	CHECK(sec.opts && sec.opts[1] == NULL);
+	CHECK_STR(sec.opts[0], "no-new-privileges");
+	CHECK(secopt("no-new-privileges:false", &sec, &err) == 0 && !sec.no_new_privileges);
+	CHECK(secopt("no-new-privileges=true", &sec, &err) == 0 && sec.no_new_privileges);
+	CHECK(secopt("no-new-privileges=0", &sec, &err) == 0 && !sec.no_new_privileges);
+	CHECK(secopt("no-new-privileges:True", &sec, &err) == 0 && sec.no_new_privileges);
+	CHECK(failed_with(secopt("no-new-privileges:maybe", &sec, &err), &err,
 			  "invalid value in `no-new-privileges:maybe`"));
-	CHECK(failed_with(hostcfg_parse_security_opt("seccomp=unconfined", &nnp, &err), &err,
-			  "`seccomp=unconfined`: not supported yet (issue 6)"));
-	CHECK(failed_with(hostcfg_parse_security_opt("no-new-privilegesX", &nnp, &err), &err,
-			  "not supported yet"));
-	CHECK(failed_with(hostcfg_parse_security_opt("", &nnp, &err), &err, "not supported yet"));
+	CHECK(secopt("seccomp=unconfined", &sec, &err) == 0 && sec.seccomp_unconfined);
+	CHECK_STR(sec.opts[0], "seccomp=unconfined");
+	CHECK(secopt("seccomp:unconfined", &sec, &err) == 0 && sec.seccomp_unconfined);
+	CHECK(secopt("seccomp=builtin", &sec, &err) == 0 && !sec.seccomp_unconfined &&
+	      sec.seccomp_profile == NULL);
+	CHECK(failed_with(secopt("seccomp=", &sec, &err), &err, "no profile"));
+	CHECK(failed_with(secopt("seccomp=/no/such/profile.json", &sec, &err), &err,
+			  "seccomp profile: open `/no/such/profile.json`: No such file"));
+	/* no LSM: only the values that ask for none */
+	CHECK(secopt("apparmor=unconfined", &sec, &err) == 0 && sec.opts);
+	CHECK(secopt("label=disable", &sec, &err) == 0 && sec.opts);
+	CHECK(secopt("label:disable", &sec, &err) == 0);
+	CHECK(secopt("disable", &sec, &err) == 0);
+	CHECK(failed_with(secopt("apparmor=docker-default", &sec, &err), &err,
+			  "`apparmor=docker-default`: argon has no AppArmor support"));
+	CHECK(failed_with(secopt("label=type:svirt_t", &sec, &err), &err,
+			  "`label=type:svirt_t`: argon has no SELinux support"));
+	CHECK(secopt("systempaths=unconfined", &sec, &err) == 0 && sec.unmask_paths);
+	CHECK(failed_with(secopt("systempaths=yes", &sec, &err), &err, "want unconfined"));
+	CHECK(secopt("writable-cgroups=true", &sec, &err) == 0 && sec.writable_cgroups);
+	CHECK(failed_with(secopt("writable-cgroups=sure", &sec, &err), &err, "true or false"));
+	CHECK(failed_with(secopt("no-new-privilegesX", &sec, &err), &err,
+			  "invalid security option `no-new-privilegesX`"));
+	CHECK(failed_with(secopt("bogus=1", &sec, &err), &err, "unknown security option `bogus=1`"));
+	CHECK(failed_with(secopt("", &sec, &err), &err, "invalid security option"));
+	/* a later one overrides: seccomp=unconfined, then builtin */
+	CHECK(secopt("seccomp=unconfined", &sec, &err) == 0);
+	CHECK(hostcfg_parse_security_opt("seccomp=builtin", &sec, &err) == 0 &&
+	      !sec.seccomp_unconfined && strv_len(sec.opts) == 2);
+	hostcfg_security_free(&sec);
+}
+
+static void sysctls_docker_list(void)
+{
+	struct ar_err err = { 0 };
+
+	CHECK(hostcfg_parse_sysctl("net.ipv4.ip_forward=1", &err) == 0);
+	CHECK(hostcfg_parse_sysctl("kernel.shmmax=1000000", &err) == 0);
+	CHECK(hostcfg_parse_sysctl("fs.mqueue.msg_max=20", &err) == 0);
+	CHECK(hostcfg_parse_sysctl("kernel.sem=250 32000 100 128", &err) == 0);
+	CHECK(hostcfg_parse_sysctl("net.core.somaxconn=", &err) == 0);	/* docker: an empty value */
+	CHECK(failed_with(hostcfg_parse_sysctl("kernel.hostname=x", &err), &err,
+			  "sysctl `kernel.hostname` is not allowed in a container"));
+	CHECK(failed_with(hostcfg_parse_sysctl("vm.swappiness=1", &err), &err, "not allowed"));
+	CHECK(failed_with(hostcfg_parse_sysctl("net.ipv4.ip_forward", &err), &err,
+			  "is not KEY=VALUE"));
+	CHECK(failed_with(hostcfg_parse_sysctl("=1", &err), &err, "is not KEY=VALUE"));
+	CHECK(failed_with(hostcfg_parse_sysctl("net.a b=1", &err), &err, "is not a sysctl name"));
+}
+
+static void group_add_numeric(void)
+{
+	struct ar_err err = { 0 };
+	uint32_t g = 7;
+
+	CHECK(hostcfg_parse_group("5", &g, &err) == 0 && g == 5);
+	CHECK(hostcfg_parse_group("0", &g, &err) == 0 && g == 0);
+	CHECK(hostcfg_parse_group("4294967294", &g, &err) == 0 && g == 4294967294u);
+	CHECK(failed_with(hostcfg_parse_group("4294967295", &g, &err), &err,
+			  "out of range"));
+	CHECK(failed_with(hostcfg_parse_group("audio", &g, &err), &err,
+			  "group `audio`: group names are not supported yet"));
+	CHECK(failed_with(hostcfg_parse_group("-1", &g, &err), &err, "not supported yet"));
+	CHECK(failed_with(hostcfg_parse_group("", &g, &err), &err, "`` is not a group"));
 }
 
 struct tmp_file {
@@ -372,5 +441,5 @@ static void cgroup_files(void)
 
 UNIT_MAIN(UNIT(cpus_decimal_to_nano), UNIT(cpuset_syntax_and_online), UNIT(ulimits_docker_rules),
 	  UNIT(device_specs), UNIT(host_devices_for_privileged), UNIT(cap_names),
-	  UNIT(caps_as_docker_tweaks_them), UNIT(swap_values), UNIT(security_opts),
+	  UNIT(caps_as_docker_tweaks_them), UNIT(swap_values), UNIT(security_opts), UNIT(sysctls_docker_list), UNIT(group_add_numeric),
 	  UNIT(env_file_docker_format), UNIT(env_file_errors), UNIT(cgroup_files))
