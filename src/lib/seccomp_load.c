@@ -12,6 +12,7 @@
 
 #include <linux/seccomp.h>
 
+#include "fdpass.h"
 #include "seccomp.h"
 #include "spec.h"
 #include "util.h"
@@ -77,23 +78,13 @@ static int connect_listener(const char *path, struct ar_err *err)
  * the spec requires when several are needed. */
 static int send_with_fd(int sock, int fd, const char *text, size_t len)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
+	union fdpass_ctl ctl;
 	struct iovec iov = { .iov_base = (void *)text, .iov_len = len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-	struct cmsghdr *cmsg;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	size_t sent = 0;
 	ssize_t n;
 
-	memset(&ctl, 0, sizeof ctl);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+	fdpass_attach(&msg, &ctl, fd);
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);

@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "util.h"
 
 /* Large enough for any error message or state JSON we send. */
@@ -52,45 +53,11 @@ int sync_send_fd(int fd, enum sync_type type, int passfd, struct ar_err *err)
 {
 	struct sync_hdr h = { .type = type };
 	struct iovec iov = { &h, sizeof h };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-			     .msg_controllen = sizeof u.buf };
-	struct cmsghdr *cm;
+	union fdpass_ctl ctl;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
-	memset(&u, 0, sizeof u);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &passfd, sizeof(int));
+	fdpass_attach(&mh, &ctl, passfd);
 	return send_msg(fd, &mh, err);
-}
-
-/* The fd of an SCM_RIGHTS message, -1 when none; extra fds are closed so a
- * confused peer cannot make us leak. */
-static int take_fds(struct msghdr *mh)
-{
-	int got = -1;
-
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm; cm = CMSG_NXTHDR(mh, cm)) {
-		size_t n;
-
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof fd);
-			if (got < 0)
-				got = fd;
-			else
-				close(fd);
-		}
-	}
-	return got;
 }
 
 int sync_recv(int fd, struct sync_msg *m, struct ar_err *err)
@@ -114,7 +81,7 @@ int sync_recv(int fd, struct sync_msg *m, struct ar_err *err)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ar_error(err, errno, "receive sync message");
-	passed = take_fds(&mh);
+	passed = fdpass_take(&mh);
 	if (mh.msg_flags & MSG_CTRUNC)
 		return ar_error(err, EPROTO, "sync message with truncated fds");
 	if (n == 0)

@@ -15,6 +15,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "fdpass.h"
 #include "util.h"
 
 /* What we accept as the payload next to the fd: runc sends the pty name. */
@@ -96,53 +97,20 @@ int terminal_connect_socket(const char *path, int *fd, struct ar_err *err)
 
 int terminal_send_fd(int sock, int fd, const char *name, struct ar_err *err)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
+	union fdpass_ctl ctl;
 	/* A stream message needs at least one byte of payload to carry the fd. */
 	const char *payload = name && name[0] ? name : "";
 	struct iovec iov = { .iov_base = (void *)payload, .iov_len = strlen(payload) + !payload[0] };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf };
-	struct cmsghdr *cmsg;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
-	memset(&ctl, 0, sizeof ctl);
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cmsg), &fd, sizeof fd);
+	fdpass_attach(&msg, &ctl, fd);
 	do
 		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ar_error(err, errno, "console socket: send the terminal");
 	return 0;
-}
-
-/* Takes the first passed fd out of a message; any other is closed. */
-static int take_passed_fd(struct msghdr *msg)
-{
-	int got = -1;
-
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		size_t n;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (size_t i = 0; i < n; i++) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof fd);
-			if (got < 0)
-				got = fd;
-			else
-				close(fd);
-		}
-	}
-	return got;
 }
 
 int terminal_recv_fd(int sock, int *fd, struct ar_err *err)
@@ -164,7 +132,7 @@ int terminal_recv_fd(int sock, int *fd, struct ar_err *err)
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return ar_error(err, errno, "console socket: receive the terminal");
-	got = take_passed_fd(&msg);
+	got = fdpass_take(&msg);
 	if (msg.msg_flags & MSG_CTRUNC) {
 		if (got >= 0)
 			close(got);
