@@ -334,8 +334,10 @@ delegate_cgroup() {
 		for f in "$m/$d" "$m/$d/cgroup.procs" "$m/$d/tasks" "$m/$d/cgroup.subtree_control"; do
 			[ ! -e "$f" ] || chown "$RL_UID:$RL_GID" "$f"
 		done
+		# v1's cpuset starts a child empty; v2's inherits (its root has
+		# no cpuset.cpus to copy)
 		for f in cpuset.cpus cpuset.mems; do
-			[ ! -e "$m/$d/$f" ] || cat "$m/$f" >"$m/$d/$f"
+			[ ! -e "$m/$d/$f" ] || [ ! -e "$m/$f" ] || cat "$m/$f" >"$m/$d/$f"
 		done
 	done
 	v2=$(cgroup2_mount)
