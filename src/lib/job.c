@@ -29,9 +29,23 @@ static void add_rule(struct resources *res, const struct res_device_rule *r)
 	res->devices[res->n_devices++] = *r;
 }
 
+/* Whether the config's own rules name this very device (docker's
+ * `--device X:Y:r` does): then they say what access it has. */
+static bool rule_names_device(const struct resources *res, size_t n_config, char type,
+			      int64_t major, int64_t minor)
+{
+	for (size_t i = 0; i < n_config; i++) {
+		const struct res_device_rule *r = &res->devices[i];
+		if (r->type == type && r->major == major && r->minor == minor)
+			return true;
+	}
+	return false;
+}
+
 static void add_default_devices(const struct spec *s, struct resources *res)
 {
 	size_t n = sizeof default_devices / sizeof default_devices[0];
+	size_t n_config = res->n_devices;
 
 	/* No rule at all: start from deny-all like runc, so only what the
 	 * container was given is reachable. */
@@ -39,12 +53,19 @@ static void add_default_devices(const struct spec *s, struct resources *res)
 		add_rule(res, &(struct res_device_rule){ false, 'a', -1, -1, "rwm" });
 	for (size_t i = 0; i < n; i++)
 		add_rule(res, &default_devices[i]);
+	/* A node in linux.devices is usable unless the config's rules say
+	 * otherwise for that node: a read-only device stays read-only. The
+	 * init makes the node inside the job (runc sets the rules after), so
+	 * mknod of it is allowed either way; mknod grants no access. */
 	for (size_t i = 0; i < s->linux.n_devices; i++) {
 		const struct spec_device *d = &s->linux.devices[i];
 		struct res_device_rule r = { true, d->type == 'b' ? 'b' : 'c', d->major,
 					     d->minor, "rwm" };
-		if (d->type != 'p')	/* fifos need no device access */
-			add_rule(res, &r);
+		if (d->type == 'p')	/* fifos need no device access */
+			continue;
+		if (rule_names_device(res, n_config, r.type, r.major, r.minor))
+			memcpy(r.access, "m", 2);
+		add_rule(res, &r);
 	}
 }
 

@@ -5,8 +5,10 @@
 #include <getopt.h>
 #include <json-c/json.h>
 #include <linux/capability.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -55,13 +57,32 @@ struct list_row {
 	json_object *obj;
 };
 
-static json_object *list_load(struct cli *cli, const char *id, struct ar_err *err)
+/* runc's OWNER: the user who owns the state, i.e. the state root (which
+ * must be its owner's alone: dir_check_private). A uid without a name is
+ * shown as the number. */
+static char *root_owner_name(int rootfd)
+{
+	struct stat st;
+	struct passwd *pw;
+
+	if (fstat(rootfd, &st) < 0)
+		return xstrdup("");
+	pw = getpwuid(st.st_uid);
+	return pw ? xstrdup(pw->pw_name) : xasprintf("%u", (unsigned)st.st_uid);
+}
+
+static json_object *list_load(struct cli *cli, const char *id, const char *owner,
+			      struct ar_err *err)
 {
 	_cleanup_free_ char *text = NULL;
+	json_object *o, *v;
 
 	if (ar_container_state(&cli->rt, id, &text, err) < 0)
 		return NULL;
-	return json_tokener_parse(text);
+	o = json_tokener_parse(text);
+	if (o && (!json_object_object_get_ex(o, "owner", &v) || !*json_object_get_string(v)))
+		json_object_object_add(o, "owner", json_object_new_string(owner));
+	return o;
 }
 
 static const char *jstr(json_object *o, const char *k)
@@ -85,7 +106,7 @@ static void list_table(json_object *arr)
 		json_object *o = json_object_array_get_idx(arr, i);
 		printf("%-*s   %-8s %-10s %-40s %-30s %s\n", w, jstr(o, "id"), jstr(o, "pid"),
 		       jstr(o, "status"), jstr(o, "bundle"), jstr(o, "created"),
-		       *jstr(o, "owner") ? jstr(o, "owner") : "root");
+		       jstr(o, "owner"));
 	}
 }
 
@@ -96,6 +117,7 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	};
 	bool quiet = false, json = false;
 	_cleanup_strv_ char **ids = NULL;
+	_cleanup_free_ char *owner = NULL;
 	size_t n = 0;
 	json_object *arr;
 	int c;
@@ -108,10 +130,11 @@ int cmd_list(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	}
 	if (ar_runtime_open_root(&cli->rt, err) < 0 || state_list_ids(cli->rt.rootfd, &ids, &n, err) < 0)
 		return -1;
+	owner = root_owner_name(cli->rt.rootfd);
 	arr = json_object_new_array();
 	for (size_t i = 0; i < n; i++) {
 		struct ar_err skip = { 0 };
-		json_object *o = list_load(cli, ids[i], &skip);
+		json_object *o = list_load(cli, ids[i], owner, &skip);
 		ar_err_clear(&skip);	/* half-created or just deleted: not listed */
 		if (o)
 			json_object_array_add(arr, o);

@@ -192,6 +192,21 @@ memsw_file() {
 	assert_contains "$stderr$output" "Operation not permitted"
 }
 
+@test "flags: --device …:r gives read access only (no write open)" {
+	local dev
+	dev=$(find /dev -maxdepth 1 -type b -name 'loop[0-9]*' 2>/dev/null | head -1)
+	[ -n "$dev" ] || skip "no /dev/loopN block device on this host"
+	# ": >" opens for writing and writes nothing: refused by the device
+	# cgroup before the driver is reached
+	erun run --rm --device "$dev:/dev/blk:r" busybox sh -c \
+		'dd if=/dev/blk of=/dev/null bs=512 count=1 2>&1 | grep -c "records in"; : >/dev/blk'
+	assert_failure
+	assert_eq "${lines[0]}" 1 "dd read the device (stderr: $stderr)"
+	assert_contains "$stderr$output" "Operation not permitted"
+	out --device "$dev:/dev/blk:rw" busybox sh -c ': >/dev/blk && echo opened'
+	assert_eq "$output" opened "rw opens for writing"
+}
+
 # ---------------------------------------------------------------- capabilities
 
 @test "flags: the default capabilities are docker's 14" {

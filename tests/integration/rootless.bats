@@ -178,6 +178,9 @@ add_caps() {
 	assert_eq "$(urt_status "$CID")" running
 	run urt list -q
 	assert_line "$CID"
+	run urt list	# runc's OWNER: the user who owns the state, not "root"
+	assert_eq "$(awk -v id="$CID" '$1 == id { print $NF }' <<<"$output")" "$RL_USER" OWNER
+	assert_eq "$(urt list --format json | jget 'd[0]["owner"]')" "$RL_USER" "list json owner"
 	run urt exec "$CID" argon-testinit ids
 	assert_success
 	assert_contains "$output" "uid=0 gid=0 euid=0 egid=0"
