@@ -132,7 +132,11 @@ __attribute__((noreturn)) static void exec_child(struct exec_ctx *c)
 	}
 	if (pid > 0) {
 		pid32 = pid;
-		sync_send(c->sync_child, SYNC_INIT_PID, 0, &pid32, sizeof pid32, NULL);
+		if (sync_send(c->sync_child, SYNC_INIT_PID, 0, &pid32, sizeof pid32, NULL) < 0) {
+			/* Unknown to the parent, it could wait for it forever. */
+			kill(pid, SIGKILL);
+			_exit(1);
+		}
 		_exit(0);
 	}
 	if (exec_setup(c, &exe, &err) == 0) {
@@ -149,9 +153,9 @@ fail:
 static int exec_serve_listener(struct exec_ctx *c, int sync_parent, int listener, pid_t pid,
 			       struct ar_err *err)
 {
-	if (c->seccomp == NULL || seccomp_send_listener(c->seccomp, listener, pid, c->state_json,
+	if (c->seccomp == NULL || !c->seccomp->notify || seccomp_send_listener(c->seccomp, listener, pid, c->state_json,
 							 err) < 0) {
-		if (c->seccomp == NULL)
+		if (c->seccomp == NULL || !c->seccomp->notify)
 			ar_error(err, EPROTO, "sync: unexpected seccomp listener");
 		sync_send_error(sync_parent, err);
 		return -1;

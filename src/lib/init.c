@@ -334,6 +334,7 @@ void init_main(struct create_ctx *c)
 	struct sync_msg hook_state = { .fd = -1 };
 	const char *start_state;
 	char *exe = NULL;
+	bool wait;
 
 	if (init_setup(c, &hook_state, &exe, &err) < 0) {
 		sync_send_error(c->sync_child, &err);
@@ -346,11 +347,17 @@ void init_main(struct create_ctx *c)
 		_exit(1);
 	/* The ACK payload holds two NUL-separated documents. */
 	start_state = hook_state.data + strlen(hook_state.data) + 1;
+	/* The startContainer hooks run a binary of the (untrusted) rootfs:
+	 * with the process's final sets. The filter follows them when it can
+	 * still be loaded then, else it goes with the sets, before the hooks. */
+	wait = init_filter_late(c) && process_filter_may_wait(&c->spec->process);
+	if (init_filter_late(c) &&
+	    process_apply_caps(&c->spec->process, wait ? NULL : c->seccomp, NULL, NULL, &err) < 0)
+		init_fail_late(&err);
 	if (hooks_run(&c->spec->hooks[HOOK_START_CONTAINER], HOOK_START_CONTAINER,
 		      start_state, &err) < 0)
 		init_fail_late(&err);
-	if (init_filter_late(c) &&
-	    process_apply_caps(&c->spec->process, c->seccomp, NULL, NULL, &err) < 0)
+	if (wait && process_load_filter(c->seccomp, &err) < 0)
 		init_fail_late(&err);
 	execve(exe, c->spec->process.args, c->spec->process.env);
 	ar_error(&err, errno, "exec `%s`", exe);

@@ -369,6 +369,23 @@ int process_apply_caps(const struct spec_process *p, const struct seccomp_prog *
 	return 0;
 }
 
+bool process_filter_may_wait(const struct spec_process *p)
+{
+	struct capsets now, target;
+
+	if (p->no_new_privileges)
+		return true;
+	if (caps_get(&now, NULL) < 0)
+		return false;
+	final_caps(p, caps_mask(kernel_last_cap()), &now, &target);
+	return (target.eff & (UINT64_C(1) << CAP_SYS_ADMIN)) != 0;
+}
+
+int process_load_filter(const struct seccomp_prog *filter, struct ar_err *err)
+{
+	return load_filter(filter, NULL, NULL, err);
+}
+
 int process_check_caps(const struct spec_caps *c, uint64_t bounding, struct ar_err *err)
 {
 	static const char *const names[] = {

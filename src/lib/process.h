@@ -39,6 +39,12 @@ typedef int (*process_listener_fn)(int listener, void *arg, struct ar_err *err);
 int process_apply_caps(const struct spec_process *p, const struct seccomp_prog *filter,
 		       process_listener_fn hand_off, void *arg, struct ar_err *err);
 
+/* Whether a filter can still be loaded after process_apply_caps (without
+ * one) has set the final sets: no_new_privs, or CAP_SYS_ADMIN kept. */
+bool process_filter_may_wait(const struct spec_process *p);
+/* Loads a filter with no NOTIFY rule (nobody to hand a listener to). */
+int process_load_filter(const struct seccomp_prog *filter, struct ar_err *err);
+
 /* Refuses capability sets beyond `bounding` (an exec'd process never gets
  * more than the container), naming the first capability too many. */
 int process_check_caps(const struct spec_caps *c, uint64_t bounding, struct ar_err *err);

@@ -61,10 +61,11 @@ void sc_cache_key(const char *json_text, char key[65])
 	struct sha256 s;
 	int n;
 
-	/* A libseccomp upgrade or a kernel with another API level may compile
-	 * the same profile differently. */
-	n = snprintf(meta, sizeof meta, "%s libseccomp %u.%u.%u api %u arch %#x\n", CACHE_MAGIC,
-		     v->major, v->minor, v->micro, seccomp_api_get(), seccomp_arch_native());
+	/* A libseccomp upgrade, a kernel with another API level or a change
+	 * of our own compile step may compile the same profile differently. */
+	n = snprintf(meta, sizeof meta, "%s compiler %d libseccomp %u.%u.%u api %u arch %#x\n",
+		     CACHE_MAGIC, SC_COMPILER_VERSION, v->major, v->minor, v->micro,
+		     seccomp_api_get(), seccomp_arch_native());
 	sha256_init(&s);
 	sha256_update(&s, meta, (size_t)n);
 	sha256_update(&s, json_text, strlen(json_text));

@@ -6,8 +6,9 @@
  * kill. A newer libc probes such calls and falls back to an older one only
  * on ENOSYS ("this kernel has no such call"), so the filter answers ENOSYS
  * for any native syscall number above the highest libseccomp names, as
- * runc does. x32 numbers (bit 30 set) and other architectures go on to
- * the profile's own program.
+ * runc does. Numbers from MAX_PROBED_NR up (ARM's private calls at
+ * 0xf0000, x32's with bit 30 set) and other architectures go on to the
+ * profile's own program.
  */
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -20,8 +21,7 @@
 #include "seccomp_priv.h"
 #include "util.h"
 
-#define X32_SYSCALL_BIT 0x40000000u
-#define MAX_PROBED_NR 2048
+#define MAX_PROBED_NR 2048u
 
 /* The highest native syscall number libseccomp can name, 0 if none. */
 static unsigned int highest_known_nr(void)
@@ -51,7 +51,7 @@ void sc_prepend_enosys_stub(struct seccomp_prog *prog, uint32_t def_action)
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, seccomp_arch_native(), 0, 4),
 		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 		BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, max, 0, 2),
-		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, X32_SYSCALL_BIT, 1, 0),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, MAX_PROBED_NR, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
 		/* the profile's program follows: it loads the arch itself */
 	};

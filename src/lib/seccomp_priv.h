@@ -8,6 +8,11 @@
 
 #include "seccomp.h"
 
+/* Bump with any change to how a profile becomes BPF (seccomp.c,
+ * seccomp_newer.c): cached programs of the old compiler are then misses,
+ * not loaded. */
+#define SC_COMPILER_VERSION 2
+
 /* The cache dir, created 0700 when missing, as a directory fd;
  * -1 when it cannot be made or is not ours alone (owned by another user or
  * writable by group/others: a program read from it would be loaded into

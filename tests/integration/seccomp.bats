@@ -327,6 +327,30 @@ notify_profile() {
 	assert_eq "$output" "syscall capset: EPERM"
 }
 
+# The startContainer hooks run a binary of the rootfs: never with more than
+# the process's own capabilities. With noNewPrivileges the filter comes
+# after them (as late as possible); without it, and without CAP_SYS_ADMIN,
+# it must come with the final sets, so before them.
+@test "seccomp: startContainer hooks run with the final capabilities, the filter before or after" {
+	skip_unless_argon "runc applies both before the hooks"
+	local nnp want_mode
+	seccomp "$("$HELPERS_DIR/seccomp-profile")"
+	cfg 'hooks.startContainer+={"path":"/bin/sh","args":["sh","-c","grep -E \"^(CapEff|Seccomp):\" /proc/self/status >/hook.status"]}'
+	cfg root.readonly=false
+	set_args argon-testinit true
+	for nnp in true false; do
+		cfg "process.noNewPrivileges=$nnp"
+		rm -f "$ROOTFS/hook.status"
+		run rt_run
+		assert_success
+		[ -s "$ROOTFS/hook.status" ] || fail "the hook did not run (nnp $nnp)"
+		assert_eq "$(grep CapEff "$ROOTFS/hook.status")" $'CapEff:\t0000000020000420' "hook caps, nnp $nnp"
+		want_mode=$([ "$nnp" = true ] && echo 0 || echo 2)
+		assert_eq "$(grep Seccomp: "$ROOTFS/hook.status")" $'Seccomp:\t'$want_mode "hook filter, nnp $nnp"
+		CID=$CID-x
+	done
+}
+
 # ------------------------------------------------------------------ cache
 
 @test "seccomp: the compiled filter is cached in the state root and reused" {
