@@ -505,17 +505,9 @@ forwards() {
 }
 
 @test "engine: run of \`host\` on a store without it prepares it first, with a notice" {
-	local parent="" d dev
-	dev=$(stat -c %d /usr/bin)
-	for d in /var/tmp /tmp /var/lib /root; do
-		[ -d "$d" ] && [ -w "$d" ] && [ "$(stat -c %d "$d")" == "$dev" ] && { parent=$d; break; }
-	done
-	[ -n "$parent" ] || skip "no writable dir on the file system of /usr for prep's hard links"
-	local base store
-	base=$(mktemp -d "$parent/argon-it-prep.XXXXXX")
-	CLEAN_DIRS+=("$base")
-	store="$base/store"
-	EXTRA_STORES+=("$store")
+	local store
+	prep_store_dir prep
+	store=$PREP_STORE
 	run --separate-stderr timeout 120 "$ARGON" --root "$store" --state-dir "$ESTATE" \
 		run --rm host sh -c 'echo hi; head -1 /usr/lib/os-release' </dev/null 3>&- 4>&-
 	assert_success

@@ -75,17 +75,9 @@ write_mkdir_profile() {
 }
 
 @test "security: the host's own programs run under the default profile (prep host)" {
-	local parent="" d dev
-	dev=$(stat -c %d /usr/bin)
-	for d in /var/tmp /tmp /var/lib /root; do
-		[ -d "$d" ] && [ -w "$d" ] && [ "$(stat -c %d "$d")" == "$dev" ] && { parent=$d; break; }
-	done
-	[ -n "$parent" ] || skip "no writable dir on the file system of /usr for prep's hard links"
-	local base store
-	base=$(mktemp -d "$parent/argon-it-sec.XXXXXX")
-	CLEAN_DIRS+=("$base")
-	store="$base/store"
-	EXTRA_STORES+=("$store")
+	local store
+	prep_store_dir sec
+	store=$PREP_STORE
 	# dynamic linking, bash, coreutils, procps, threads and processes in python
 	local script='set -e; /bin/ls / >/dev/null; bash -c "echo bash \$BASH_VERSINFO";
 		sort </etc/hostname >/dev/null; date +%Y >/dev/null; id -u; ps -e >/dev/null;
