@@ -4,7 +4,7 @@
 CC       ?= gcc
 BUILD    ?= build
 SAN      ?= 0
-PKGS     := json-c libarchive sqlite3 libseccomp
+PKGS     := json-c libarchive sqlite3 libseccomp libmnl libnftables
 WARN     := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wpointer-arith -Wvla \
             -Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS   ?= -O2 -g

@@ -2,9 +2,9 @@
 # Installs what argon needs to build and test on a fresh Debian 12 machine.
 # Idempotent: packages already present are not fetched again.
 set -eu
-BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev libarchive-dev libsqlite3-dev libseccomp-dev musl-tools"
+BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev libarchive-dev libsqlite3-dev libseccomp-dev libmnl-dev libnftables-dev musl-tools"
 RUN_PKGS="e2fsprogs"
-TEST_PKGS="bats busybox-static zstd iproute2 util-linux procps cppcheck python3 clang libclang-rt-14-dev uidmap"
+TEST_PKGS="bats busybox-static zstd iproute2 nftables util-linux procps cppcheck python3 clang libclang-rt-14-dev uidmap"
 missing=""
 for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

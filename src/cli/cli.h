@@ -97,6 +97,7 @@ int cmd_image(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_image_inspect(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_prep(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_volume(struct cli *cli, int argc, char **argv, struct ar_err *err);
+int cmd_network(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_sandbox(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_diff(struct cli *cli, int argc, char **argv, struct ar_err *err);
 int cmd_commit(struct cli *cli, int argc, char **argv, struct ar_err *err);

@@ -34,11 +34,14 @@ static struct engine *create_container(struct cli *cli, const struct create_args
 				       struct container_info *c, struct ar_err *err)
 {
 	struct engine *e = cli_engine(cli, err);
+	int r;
 
-	if (e == NULL || cli_ensure_host_image(cli, a->e.image_ref, err) < 0 ||
-	    engine_create(e, &a->e, c, err) < 0)
+	if (e == NULL || cli_ensure_host_image(cli, a->e.image_ref, err) < 0)
 		return NULL;
-	return e;
+	r = engine_create(e, &a->e, c, err);
+	for (size_t i = 0; a->warnings && a->warnings[i]; i++)
+		fprintf(stderr, "%s\n", a->warnings[i]);
+	return r < 0 ? NULL : e;
 }
 
 int cmd_create(struct cli *cli, int argc, char **argv, struct ar_err *err)

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "create_flags.h"
+#include "portspec.h"
 #include "proc.h"
 #include "util.h"
 
@@ -34,6 +35,14 @@ void create_args_free(struct create_args *a)
 	hostcfg_security_free(&a->security);
 	strv_free(a->sysctls);
 	free(a->groups);
+	strv_free(a->ports);
+	strv_free(a->expose);
+	strv_free(a->dns);
+	strv_free(a->dns_search);
+	strv_free(a->dns_options);
+	strv_free(a->extra_hosts);
+	strv_free(a->aliases);
+	strv_free(a->warnings);
 }
 
 static int add_mount(struct create_args *a, int kind, const char *val, struct ar_err *err)
@@ -72,7 +81,8 @@ static int bad_value(struct ar_err *err, const char *flag, const char *arg)
 enum { O_NAME = 256, O_SIZE, O_MOUNT, O_TMPFS, O_RO, O_ENTRY, O_RM, O_PIDS, O_STOPSIG,
        O_STOPTIME, O_LABEL, O_ISOLATION, O_ENVFILE, O_CPUS, O_CPUSET, O_BLKIO, O_SWAP,
        O_ULIMIT, O_DEVICE, O_CAPADD, O_CAPDROP, O_PRIV, O_SECOPT, O_NET, O_LOGOPT, O_INIT,
-       O_SYSCTL, O_GROUPADD };
+       O_SYSCTL, O_GROUPADD, O_IP, O_EXPOSE, O_DNS, O_DNS_SEARCH, O_DNS_OPT, O_ADD_HOST,
+       O_ALIAS };
 
 static const struct option create_opts[] = {
 	{ "name", required_argument, NULL, O_NAME }, { "storage-size", required_argument, NULL, O_SIZE },
@@ -99,6 +109,11 @@ static const struct option create_opts[] = {
 	{ "sysctl", required_argument, NULL, O_SYSCTL }, { "group-add", required_argument, NULL, O_GROUPADD },
 	{ "network", required_argument, NULL, O_NET }, { "net", required_argument, NULL, O_NET },
 	{ "publish", required_argument, NULL, 'p' }, { "publish-all", no_argument, NULL, 'P' },
+	{ "ip", required_argument, NULL, O_IP }, { "expose", required_argument, NULL, O_EXPOSE },
+	{ "dns", required_argument, NULL, O_DNS }, { "dns-search", required_argument, NULL, O_DNS_SEARCH },
+	{ "dns-option", required_argument, NULL, O_DNS_OPT }, { "dns-opt", required_argument, NULL, O_DNS_OPT },
+	{ "add-host", required_argument, NULL, O_ADD_HOST },
+	{ "network-alias", required_argument, NULL, O_ALIAS }, { "net-alias", required_argument, NULL, O_ALIAS },
 	{ "log-opt", required_argument, NULL, O_LOGOPT }, { "init", no_argument, NULL, O_INIT },
 	{ 0 },
 };
@@ -232,13 +247,37 @@ static int host_flag(int c, const char *arg, struct create_args *a, struct ar_er
 		return 0;
 	case O_GROUPADD: return add_group(a, arg, err);
 	case O_NET:
-		if (strcmp(arg, "host") != 0 && strcmp(arg, "none") != 0)
-			return cli_usage(err, "--network `%s`: only none and host until networks "
-					 "land", arg);
+		a->e.net.mode = arg;
+		/* --sysctl net.* and the host's name need to know it now */
 		b->host_network = strcmp(arg, "host") == 0;
 		return 0;
-	case 'p': case 'P':
-		return cli_usage(err, "-%c: publishing ports needs a network (not supported yet)", c);
+	case 'p': {
+		struct port_map *maps = NULL;
+		size_t n = 0;
+		int r = portspec_parse(arg, &maps, &n, err);
+		free(maps);
+		if (r < 0)
+			return CLI_USAGE;	/* the message names -p and the value */
+		strv_push(&a->ports, xstrdup(arg));
+		return 0;
+	}
+	case O_EXPOSE: {
+		struct port_map *maps = NULL;
+		size_t n = 0;
+		int r = portspec_parse_expose(arg, &maps, &n, err);
+		free(maps);
+		if (r < 0)
+			return bad_value(err, "--expose", arg);
+		strv_push(&a->expose, xstrdup(arg));
+		return 0;
+	}
+	case 'P': a->e.net.publish_all = true; return 0;
+	case O_IP: a->e.net.ip = arg; return 0;
+	case O_DNS: strv_push(&a->dns, xstrdup(arg)); return 0;
+	case O_DNS_SEARCH: strv_push(&a->dns_search, xstrdup(arg)); return 0;
+	case O_DNS_OPT: strv_push(&a->dns_options, xstrdup(arg)); return 0;
+	case O_ADD_HOST: strv_push(&a->extra_hosts, xstrdup(arg)); return 0;
+	case O_ALIAS: strv_push(&a->aliases, xstrdup(arg)); return 0;
 	case O_LOGOPT: return log_opt(&a->e, arg, err);
 	case O_INIT: a->init = true; return 0;	/* found once parsing is done */
 	}
@@ -383,6 +422,14 @@ static int finish(struct create_args *a, struct ar_err *err)
 	b->security = &a->security;
 	b->sysctls = a->sysctls;
 	b->group_add = a->groups;
+	a->e.net.ports = a->ports;
+	a->e.net.expose = a->expose;
+	a->e.net.dns = a->dns;
+	a->e.net.dns_search = a->dns_search;
+	a->e.net.dns_options = a->dns_options;
+	a->e.net.extra_hosts = a->extra_hosts;
+	a->e.net.aliases = a->aliases;
+	a->e.warnings = &a->warnings;
 	if (memory_checks(a, err) < 0)
 		return CLI_USAGE;
 	for (size_t i = 0; b->host_network && a->sysctls && a->sysctls[i]; i++)

@@ -21,6 +21,9 @@ struct create_args {
 	char **sysctls;			/* --sysctl "K=V" */
 	uint32_t *groups;		/* --group-add */
 	char *init_path;		/* --init: argon-init beside our binary */
+	char **ports, **expose, **dns, **dns_search, **dns_options, **extra_hosts,
+	     **aliases;			/* the network's flags (engine_net_opts) */
+	char **warnings;		/* engine_create's, printed by the command */
 	char host_name[HOST_NAME_MAX + 1];	/* --network host: the host's */
 	bool init;			/* --init */
 	bool detach;			/* run -d */

@@ -43,6 +43,7 @@ static const struct {
 	{ "tag", cmd_tag, "name an image" },
 	{ "prep", cmd_prep, "make a base image from this host's own files" },
 	{ "volume", cmd_volume, "manage volumes (create, ls, inspect, rm, prune)" },
+	{ "network", cmd_network, "manage networks (create, ls, inspect, rm, prune, connect, disconnect)" },
 	{ "sandbox", cmd_sandbox, "make a container's root file system and bundle (create, rm, ls, mount, umount)" },
 	{ "diff", cmd_diff, "list what a container changed" },
 	{ "commit", cmd_commit, "make an image of a container's changes" },

@@ -63,6 +63,11 @@ struct bundle_opts {
 	const uint32_t *group_add;	/* --group-add: process.user.additionalGids */
 	size_t n_group_add;
 	bool host_network;		/* --network host: no network namespace */
+	const char *netns_path;		/* --network container:X: join this one */
+	const char *network_mode;	/* NetworkMode for inspect; NULL: host or none */
+	const char *net_files_dir;	/* its hosts, resolv.conf and hostname are
+					 * bind-mounted on /etc's (the engine's);
+					 * "": the container's own dir */
 	const char *init_path;		/* --init: the host's argon-init, run as pid 1
 					 * from BUNDLE_INIT_PATH */
 };

@@ -218,16 +218,22 @@ static int devices_fill(const struct bundle_opts *o, json_object *lx, struct ar_
 	return 0;
 }
 
-static void host_network_fill(json_object *lx)
+/* --network host: no network namespace; container:X: X's. */
+static void network_ns_fill(const struct bundle_opts *o, json_object *lx)
 {
 	json_object *ns = NULL;
 
 	if (!json_object_object_get_ex(lx, "namespaces", &ns))
 		return;
 	for (size_t i = json_object_array_length(ns); i-- > 0;) {
-		const char *t = str_of(json_object_array_get_idx(ns, i), "type");
-		if (t && strcmp(t, "network") == 0)
+		json_object *n = json_object_array_get_idx(ns, i);
+		const char *t = str_of(n, "type");
+		if (t == NULL || strcmp(t, "network") != 0)
+			continue;
+		if (o->host_network)
 			json_object_array_del_idx(ns, i, 1);
+		else if (o->netns_path)
+			json_object_object_add(n, "path", json_object_new_string(o->netns_path));
 	}
 }
 
@@ -312,8 +318,7 @@ int bundle_host_fill(const struct bundle_opts *o, json_object *top, struct ar_er
 	resources_fill(o, lx);
 	if (devices_fill(o, lx, err) < 0)
 		return -1;
-	if (o->host_network)
-		host_network_fill(lx);
+	network_ns_fill(o, lx);
 	privileged_fill(o, top, lx);
 	if (o->sysctls && o->sysctls[0])
 		sysctls_into(o, bundle_object_at(lx, "sysctl"));
@@ -417,6 +422,7 @@ void bundle_hostconfig_json(const struct bundle_opts *o, json_object *j)
 	if ((secopt = sysctls_json(o)) != NULL)	/* docker: omitted when empty */
 		add(j, "Sysctls", secopt);
 	add(j, "GroupAdd", groups_json(o));
-	add(j, "NetworkMode", json_object_new_string(o->host_network ? "host" : "none"));
+	add(j, "NetworkMode", json_object_new_string(o->network_mode ? o->network_mode :
+						     o->host_network ? "host" : "none"));
 	add(j, "Init", json_object_new_boolean(o->init_path != NULL));
 }

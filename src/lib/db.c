@@ -8,7 +8,7 @@
 #include "util.h"
 
 /* Version 1: images, layers, tags, containers' storage, volumes; version 2:
- * containers' life. Each later version appends its statements;
+ * containers' life; version 3: networks and endpoints. Each later version appends its statements;
  * user_version says which have run. */
 static const char *const schema[] = {
 	"CREATE TABLE layers("
@@ -61,6 +61,33 @@ static const char *const schema[] = {
 	/* Exit codes of removed (--rm) containers, for a client still waiting. */
 	"CREATE TABLE exits(id TEXT PRIMARY KEY, exit_code INTEGER NOT NULL,"
 	"  finished_at INTEGER NOT NULL);",
+	/* Version 3: networks and the addresses reserved on them (netdb.h).
+	 * Addresses are integers in host byte order, so ranges compare. */
+	"CREATE TABLE networks("
+	"  id TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  driver TEXT NOT NULL,"		/* nat | transparent | l2bridge */
+	"  subnet INTEGER NOT NULL,"
+	"  prefix INTEGER NOT NULL,"
+	"  gateway INTEGER NOT NULL,"
+	"  range_start INTEGER NOT NULL,"
+	"  range_end INTEGER NOT NULL,"
+	"  parent TEXT,"			/* transparent, l2bridge */
+	"  bridge TEXT UNIQUE,"			/* nat (internal too) */
+	"  internal INTEGER NOT NULL DEFAULT 0,"
+	"  options TEXT NOT NULL DEFAULT '{}',"	/* JSON object */
+	"  labels TEXT NOT NULL DEFAULT '{}',"	/* JSON object */
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE endpoints("
+	"  container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,"
+	/* No cascade: a network with endpoints is refused removal. */
+	"  network_id TEXT NOT NULL REFERENCES networks(id),"
+	"  ip INTEGER NOT NULL,"
+	"  ifname TEXT NOT NULL,"
+	"  aliases TEXT NOT NULL DEFAULT '[]',"	/* JSON array */
+	"  PRIMARY KEY(container_id, network_id),"
+	"  UNIQUE(network_id, ip),"		/* the final guard against a duplicate */
+	"  UNIQUE(container_id, ifname));",
 };
 
 int db_error(sqlite3 *db, struct ar_err *err, const char *what)

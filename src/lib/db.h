@@ -1,7 +1,7 @@
 /* argon — the engine's metadata database (SQLite, WAL mode).
  *
  * One file, <root>/argon.db: images, tags, layer references, containers and
- * their names, volumes (later: networks and IP reservations). Writers take
+ * their names, volumes, networks and their IP reservations. Writers take
  * the database lock up front (BEGIN IMMEDIATE), so two commands reserving
  * the same name cannot both win; content stays in plain files beside it.
  */

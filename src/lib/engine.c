@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "engine_net.h"
 #include "engine_ops.h"
 #include "engine_priv.h"
 #include "events.h"
@@ -90,7 +91,7 @@ static json_object *log_config_json(const struct engine_opts *o)
 	return log;
 }
 
-static char *options_json(const struct engine_opts *o)
+static char *options_json(const struct engine_opts *o, struct ar_err *err)
 {
 	json_object *j = json_object_new_object(), *labels = json_object_new_object();
 	const char *sig = signal_name(o->stop_signal ? o->stop_signal : SIGTERM);
@@ -116,25 +117,62 @@ static char *options_json(const struct engine_opts *o)
 		json_object_object_add(labels, k, json_object_new_string(eq ? eq + 1 : ""));
 	}
 	json_object_object_add(j, "Labels", labels);
+	if (engine_net_options(o, j, err) < 0) {
+		json_object_put(j);
+		return NULL;
+	}
 	text = xstrdup(json_object_to_json_string_ext(j, JSON_C_TO_STRING_PLAIN));
 	json_object_put(j);
 	return text;
 }
 
+static void add_warnings(const struct engine_opts *o, char **lines)
+{
+	for (size_t i = 0; o->warnings && lines && lines[i]; i++)
+		strv_push(o->warnings, xstrdup(lines[i]));
+}
+
+/* The network's part of create: the mode planned into the bundle options
+ * (a copy of o), the options JSON. */
+static int create_plan(struct engine *e, const struct engine_opts *o, struct engine_opts *eo,
+		       struct engine_net_plan *plan, char **opts, struct ar_err *err)
+{
+	*eo = *o;
+	if (engine_net_plan(e, eo, plan, err) < 0)
+		return -1;
+	*opts = options_json(eo, err);
+	if (*opts == NULL) {
+		engine_net_plan_free(plan);
+		return -1;
+	}
+	add_warnings(o, plan->warnings);
+	return 0;
+}
+
 int engine_create(struct engine *e, const struct engine_opts *o, struct container_info *out,
 		  struct ar_err *err)
 {
-	_cleanup_free_ char *opts = options_json(o);
+	_cleanup_free_ char *opts = NULL;
+	struct engine_net_plan plan;
+	struct engine_opts eo;
 	pid_t init = 0, mon = 0;
 	uint64_t mon_start = 0;
+	int r;
 
-	if (storage_container_create(e->store, &o->storage, out, err) < 0)
+	if (create_plan(e, o, &eo, &plan, &opts, err) < 0)
+		return -1;
+	r = storage_container_create(e->store, &eo.storage, out, err);
+	engine_net_plan_free(&plan);
+	if (r < 0)
 		return -1;
 	if (db_run(e->store->db, err, "UPDATE containers SET config = ?, state = 'created' "
 		   "WHERE id = ?", "ss", opts, out->id) < 0 ||
+	    engine_net_reserve(e, out->id, o->warnings, err) < 0 ||
 	    engine_spawn_monitor(e, out->id, &init, &mon, err) < 0) {
 		struct ar_err ignored = { 0 };
+		_cleanup_strv_ char **nets = engine_net_networks_of(e, out->id);
 		storage_container_remove(e->store, out->id, true, &ignored);
+		engine_net_neighbours_changed(e, nets);
 		ar_err_clear(&ignored);
 		container_info_free(out);
 		return -1;
@@ -309,7 +347,11 @@ int engine_remove(struct engine *e, const char *ref, bool force, bool volumes,
 	wait_monitor_gone(&i, mon_start);
 	ar_container_delete(&e->rt, i.c.id, true, &ignored);
 	ar_err_clear(&ignored);
+	engine_net_teardown(e, i.c.id);
+	_cleanup_strv_ char **nets = engine_net_networks_of(e, i.c.id);
 	r = storage_container_remove(e->store, i.c.id, volumes, err);
+	if (r == 0)
+		engine_net_neighbours_changed(e, nets);
 	if (r == 0)
 		engine_event_of(e, &i, "destroy", NULL);
 	if (r < 0 && err && err->errnum == ENOENT)	/* --rm got there first */

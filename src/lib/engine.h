@@ -37,6 +37,19 @@ struct engine {
 int engine_init(struct engine *e, struct store *s, const char *state_dir, struct ar_err *err);
 void engine_fini(struct engine *e);
 
+/* A container's network (engine_net.h): docker's flags as given. */
+struct engine_net_opts {
+	const char *mode;		/* --network: none, host, container:X, a
+					 * network; NULL: the default */
+	const char *ip;			/* --ip on that network */
+	char *const *aliases;		/* --network-alias */
+	char *const *ports;		/* -p values (portspec.h) */
+	bool publish_all;		/* -P: every exposed port, random host ports */
+	char *const *expose;		/* --expose values */
+	char *const *dns, *const *dns_search, *const *dns_options;
+	char *const *extra_hosts;	/* --add-host NAME:IP */
+};
+
 /* What docker keeps beside the OCI config: how to stop, whether to remove,
  * what the user asked for (inspect shows it). */
 struct engine_opts {
@@ -53,6 +66,9 @@ struct engine_opts {
 					 * 0: 10 MiB; < 0: no cap */
 	int log_max_files;		/* log files kept, the current one
 					 * included; 0: 2 */
+	struct engine_net_opts net;
+	char ***warnings;		/* out, may be NULL: docker's "WARNING:"
+					 * lines for the caller to print */
 };
 
 /* Creates the container (record, sandbox, bundle, monitor, runtime create):

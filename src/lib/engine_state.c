@@ -11,6 +11,7 @@
 
 #include "db.h"
 #include "engine_ops.h"
+#include "engine_net.h"
 #include "engine_priv.h"
 #include "events.h"
 #include "job.h"
@@ -184,7 +185,9 @@ static int record_exit(struct engine *e, struct engine_info *i)
 	if (engine_auto_remove(e, i->c.id)) {
 		db_run(e->store->db, NULL, "INSERT OR REPLACE INTO exits(id, exit_code, "
 		       "finished_at) VALUES(?, -1, ?)", "si", i->c.id, i->finished_at);
+		_cleanup_strv_ char **nets = engine_net_networks_of(e, i->c.id);
 		if (storage_container_remove(e->store, i->c.id, true, &err) == 0) {
+			engine_net_neighbours_changed(e, nets);
 			engine_event_of(e, i, "destroy", NULL);
 			return 1;
 		}
@@ -237,6 +240,10 @@ static int refresh(struct engine *e, struct engine_info *i, uint64_t mon_start)
 	ar_container_delete(&e->rt, i->c.id, true, &err);
 	ar_err_clear(&err);
 	destroy_leftover_cgroup(&i->c);
+	/* The monitor's end did not run: its network part (rules, veths) now,
+	 * and whatever else a crash left in argon's nft table. */
+	engine_net_teardown(e, i->c.id);
+	engine_net_reconcile(e);
 	return record_exit(e, i) ? REFRESH_REMOVED : REFRESH_KEPT;
 }
 

@@ -27,6 +27,7 @@
 #include "monitor_proto.h"
 #include "db.h"
 #include "events.h"
+#include "engine_net.h"
 #include "engine_priv.h"
 #include "terminal.h"
 #include "util.h"
@@ -253,8 +254,11 @@ static void drop_init_stdio(void)
 }
 
 /* Puts each fd at its number in mon.h (through high numbers first, so no
- * move overwrites one still to be moved) and closes everything else. */
-static int place_fds(const struct mon_fds *f)
+ * move overwrites one still to be moved), the sockets that hold published
+ * host ports right after them (argon-monitor and `_monitor-done` keep
+ * them open, untouched, until the container is gone), and closes
+ * everything else. */
+static int place_fds(const struct mon_fds *f, const int *ports, size_t n_ports)
 {
 	const int src[] = { f->out, f->err, f->in, f->listen, f->log, f->dir };
 	int high[6];
@@ -262,16 +266,25 @@ static int place_fds(const struct mon_fds *f)
 	for (int k = 0; k < 6; k++)
 		if ((high[k] = src[k] < 0 ? -1 : fcntl(src[k], F_DUPFD_CLOEXEC, 64)) < 0 && src[k] >= 0)
 			return -1;
+	_cleanup_free_ int *port_high = xcalloc(n_ports + 1, sizeof *port_high);
+
+	for (size_t k = 0; k < n_ports; k++)
+		if ((port_high[k] = fcntl(ports[k], F_DUPFD_CLOEXEC, 64)) < 0)
+			return -1;
+	for (size_t k = 0; k < n_ports; k++)
+		if (dup2(port_high[k], MON_FD_END + (int)k) < 0)	/* dup2: no CLOEXEC */
+			return -1;
 	for (int k = 0; k < 6; k++) {
 		if (high[k] >= 0 && dup2(high[k], MON_FIRST_FD + k) < 0)
 			return -1;
 		if (high[k] < 0)
 			close(MON_FIRST_FD + k);
 	}
-	return close_range(MON_FD_END, ~0U, 0);
+	return close_range(MON_FD_END + (unsigned)n_ports, ~0U, 0);
 }
 
-static void exec_steady(struct mon *m, const char *monitor_path)
+static void exec_steady(struct mon *m, const char *monitor_path, const int *ports,
+			size_t n_ports)
 {
 	char init[16], size[24], files[16];
 
@@ -281,7 +294,7 @@ static void exec_steady(struct mon *m, const char *monitor_path)
 	char *argv[] = { "argon-monitor", (char *)m->e->argon_path, m->e->store->root,
 			 (char *)m->e->state_dir, (char *)m->id, init, m->io.tty ? "1" : "0",
 			 size, files, NULL };
-	if (place_fds(&m->fds) == 0)
+	if (place_fds(&m->fds, ports, n_ports) == 0)
 		execv(monitor_path, argv);
 }
 
@@ -335,6 +348,7 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 	 * the row says exited, so a `wait` that returned finds its "die". */
 	if (engine_find(e, id, &i, NULL) < 0 || i.monitor_pid != getpid())
 		_exit(0);
+	engine_net_teardown(e, id);	/* then _exit frees the held host ports */
 	if (oom)
 		engine_event_of(e, &i, "oom", NULL);
 	engine_event_of(e, &i, "die", (const char *const[]){ code_attr, NULL });
@@ -344,8 +358,11 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 	if (auto_remove) {
 		db_run(e->store->db, NULL, "INSERT OR REPLACE INTO exits(id, exit_code, "
 		       "finished_at) VALUES(?, ?, ?)", "sii", id, (int64_t)exit_code_of(status), now);
-		if (storage_container_remove(e->store, id, true, &ignored) == 0)
+		_cleanup_strv_ char **nets = engine_net_networks_of(e, id);
+		if (storage_container_remove(e->store, id, true, &ignored) == 0) {
+			engine_net_neighbours_changed(e, nets);
 			engine_event_of(e, &i, "destroy", NULL);
+		}
 		ar_err_clear(&ignored);
 	}
 	engine_info_free(&i);
@@ -371,14 +388,19 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 	struct ar_create_opts o = { .id = id, .console_sock_fd = -1 };
 	_cleanup_free_ char *mpath = monitor_path(e);
 	struct ar_err err = { 0 };
+	_cleanup_free_ int *ports = NULL;
+	size_t n_ports = 0;
 
 	if (access(mpath, X_OK) < 0)
 		ar_error(&err, errno, "the container monitor `%s`", mpath);
 	else if (monitor_setup(&m, &err) == 0) {
 		o.bundle = m.c.dir;
 		o.console_sock_fd = m.console[1];
-		if (ar_container_create(&e->rt, &o, &m.init, &err) == 0 && m.io.tty)
-			take_master(&m, &err);
+		/* Between create and start the init waits: its network
+		 * namespace is wired now (engine_net.h). */
+		if (ar_container_create(&e->rt, &o, &m.init, &err) == 0 &&
+		    (!m.io.tty || take_master(&m, &err) == 0))
+			engine_net_setup(e, id, m.init, &ports, &n_ports, &err);
 	}
 	drop_init_stdio();
 	if (err.msg) {
@@ -394,7 +416,7 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 	}
 	dprintf(report, "OK %ld %ld\n", (long)m.init, (long)getpid());
 	close(report);
-	exec_steady(&m, mpath);
+	exec_steady(&m, mpath, ports, n_ports);
 	/* Could not become argon-monitor: the container cannot be watched, so
 	 * it does not run; it is recorded as ended. */
 	ar_container_kill(&e->rt, id, SIGKILL, true, &err);

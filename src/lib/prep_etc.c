@@ -119,7 +119,7 @@ static bool address_is_loopback(const char *addr)
 
 /* Appends the lines of `text` worth keeping to *out: non-loopback
  * nameservers, search, domain, options. Returns the nameservers kept. */
-static unsigned resolv_filter(char *text, char **out)
+unsigned etc_resolv_filter(char *text, char **out)
 {
 	unsigned kept = 0;
 	char *save = NULL;
@@ -195,7 +195,7 @@ static int resolv_conf_text(int hostfd, char **out, struct ar_err *err)
 
 		if (host_read_small(hostfd, sources[i], &text, err) < 0)
 			return -1;
-		if (text && resolv_filter(text, &kept) > 0) {
+		if (text && etc_resolv_filter(text, &kept) > 0) {
 			*out = xasprintf("# from the host's %s, loopback servers left out\n%s",
 					 sources[i], kept);
 			return 0;

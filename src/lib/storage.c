@@ -50,13 +50,37 @@ static int resolve_mounts(struct store *s, const struct container_info *c,
 	return 0;
 }
 
+/* The engine's /etc/hosts, /etc/resolv.conf and /etc/hostname (docker's
+ * three), bind-mounted from net_files_dir unless the user mounts one of
+ * those paths. `bm` has room for them after b->n_mounts. */
+#define NET_FILES 3
+static void add_net_files(struct bundle_opts *b, struct bundle_mount *bm, char **sources)
+{
+	static const char *const names[NET_FILES] = { "hosts", "resolv.conf", "hostname" };
+
+	for (size_t k = 0; b->net_files_dir && k < NET_FILES; k++) {
+		_cleanup_free_ char *target = xasprintf("/etc/%s", names[k]);
+		bool taken = false;
+
+		for (size_t i = 0; i < b->n_mounts; i++)
+			taken = taken || strcmp(bm[i].target, target) == 0;
+		if (taken)
+			continue;
+		sources[k] = xasprintf("%s/%s", b->net_files_dir, names[k]);
+		bm[b->n_mounts++] = (struct bundle_mount){ .type = "bind", .source = sources[k],
+							   .target = k == 0 ? "/etc/hosts" :
+								     k == 1 ? "/etc/resolv.conf" :
+									      "/etc/hostname" };
+	}
+}
+
 static int write_bundle(struct store *s, const struct container_info *c,
 			const struct storage_create_opts *o, const struct image_info *img,
 			struct ar_err *err)
 {
 	struct image_config ic = { 0 };
-	struct bundle_mount *bm = xcalloc(o->n_mounts + 1, sizeof *bm);
-	char **sources = xcalloc(o->n_mounts + 1, sizeof *sources);
+	struct bundle_mount *bm = xcalloc(o->n_mounts + NET_FILES + 1, sizeof *bm);
+	char **sources = xcalloc(o->n_mounts + NET_FILES + 1, sizeof *sources);
 	struct bundle_opts b = o->bundle;
 	_cleanup_close_ int dirfd = -1;
 	int r = -1;
@@ -79,9 +103,12 @@ static int write_bundle(struct store *s, const struct container_info *c,
 	}
 	b.mounts = bm;
 	b.n_mounts = o->n_mounts;
+	if (b.net_files_dir && !b.net_files_dir[0])
+		b.net_files_dir = c->dir;
+	add_net_files(&b, bm, sources + o->n_mounts);
 	r = bundle_write(dirfd, &b, err);
 out:
-	for (size_t i = 0; i < o->n_mounts; i++)
+	for (size_t i = 0; i < o->n_mounts + NET_FILES; i++)
 		free(sources[i]);
 	free(sources);
 	free(bm);

@@ -9,10 +9,15 @@
  * or die; errors print "APPLET ARG: ENAME" (errno's name) and exit 1.
  */
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <ifaddrs.h>
 #include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,6 +28,8 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -697,6 +704,383 @@ static int do_syscall(int argc, char **argv)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- network
+ *
+ * Tiny IPv4 clients and servers for the network tests, usable both inside
+ * a container and on the test's own namespaces (no python servers needed).
+ * A server answers every connection or datagram with "from A.B.C.D:PORT\n",
+ * the peer's address as the server sees it (what NAT did shows there). */
+
+/* A name to an address: dotted quad, else the first /etc/hosts line naming
+ * it (a static glibc cannot load NSS modules; files is all the tests use). */
+static int resolve_ipv4(const char *name, struct in_addr *addr)
+{
+	char line[512];
+	FILE *f;
+
+	if (inet_pton(AF_INET, name, addr) == 1)
+		return 0;
+	f = fopen("/etc/hosts", "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof line, f)) {
+		char *save = NULL, *ip = strtok_r(line, " \t\n", &save), *alias;
+		if (!ip || *ip == '#' || inet_pton(AF_INET, ip, addr) != 1)
+			continue;
+		while ((alias = strtok_r(NULL, " \t\n", &save)) && *alias != '#')
+			if (strcmp(alias, name) == 0) {
+				fclose(f);
+				return 0;
+			}
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+/* IP PORT (IP optional: any) to a sockaddr; -EINVAL on a bad port. */
+static int make_sockaddr(const char *ip, const char *port, struct sockaddr_in *sa)
+{
+	char *end;
+	long p = strtol(port, &end, 10);
+	int r;
+
+	if (*end || end == port || p < 0 || p > 65535)
+		return -EINVAL;
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)p);
+	sa->sin_addr.s_addr = htonl(INADDR_ANY);
+	if (ip && (r = resolve_ipv4(ip, &sa->sin_addr)) < 0)
+		return r;
+	return 0;
+}
+
+static void format_peer(const struct sockaddr_in *sa, char *buf, size_t size)
+{
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof ip);
+	snprintf(buf, size, "from %s:%u\n", ip, ntohs(sa->sin_port));
+}
+
+/* A signalfd for SIGTERM and SIGINT (blocked, and caught so that a pid 1
+ * gets them at all): a server polls it next to its socket. */
+static int termination_fd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	catch_and_block(&set);
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+/* A bound socket of TYPE on [IP] PORT, SO_REUSEADDR; -errno. */
+static int bound_socket(int type, const char *port, const char *ip, const char *applet)
+{
+	struct sockaddr_in sa;
+	int fd, one = 1, r;
+
+	if ((r = make_sockaddr(ip, port, &sa)) < 0)
+		return fail_errno(applet, ip ? ip : port, -r), -1;
+	fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail_errno(applet, "socket", errno), -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+	    (type == SOCK_STREAM && listen(fd, 64) < 0)) {
+		fail_errno(applet, port, errno);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Waits for FD to be readable; 1 when it is, 0 on SIGTERM/SIGINT. */
+static int wait_readable_or_term(int fd, int term_fd)
+{
+	struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = term_fd, .events = POLLIN } };
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return 0;
+		}
+		if (p[1].revents)
+			return 0;
+		if (p[0].revents)
+			return 1;
+	}
+}
+
+/* tcp-serve PORT [IP]: prints "listening", then answers every connection
+ * with "from A.B.C.D:PORT\n" (and logs the same line); SIGTERM: exit 0. */
+static int do_tcp_serve(int argc, char **argv)
+{
+	int fd, term_fd;
+
+	if (argc < 2)
+		return usage("tcp-serve", "PORT [IP]");
+	if ((term_fd = termination_fd()) < 0)
+		return fail_errno("tcp-serve", "signalfd", errno);
+	if ((fd = bound_socket(SOCK_STREAM, argv[1], argc > 2 ? argv[2] : NULL, "tcp-serve")) < 0)
+		return 1;
+	printf("listening\n");
+	fflush(stdout);
+	while (wait_readable_or_term(fd, term_fd)) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof peer;
+		char msg[64];
+		int c = accept4(fd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
+
+		if (c < 0)
+			continue;
+		format_peer(&peer, msg, sizeof msg);
+		if (write(c, msg, strlen(msg)) < 0)
+			perror("tcp-serve: write");
+		close(c);
+		fputs(msg, stdout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* udp-serve PORT [IP]: prints "listening", then answers every datagram
+ * with "from A.B.C.D:PORT\n" (and logs the same line); SIGTERM: exit 0. */
+static int do_udp_serve(int argc, char **argv)
+{
+	int fd, term_fd;
+
+	if (argc < 2)
+		return usage("udp-serve", "PORT [IP]");
+	if ((term_fd = termination_fd()) < 0)
+		return fail_errno("udp-serve", "signalfd", errno);
+	if ((fd = bound_socket(SOCK_DGRAM, argv[1], argc > 2 ? argv[2] : NULL, "udp-serve")) < 0)
+		return 1;
+	printf("listening\n");
+	fflush(stdout);
+	while (wait_readable_or_term(fd, term_fd)) {
+		struct sockaddr_in peer;
+		socklen_t len = sizeof peer;
+		char buf[512], msg[64];
+
+		if (recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &len) < 0)
+			continue;
+		format_peer(&peer, msg, sizeof msg);
+		sendto(fd, msg, strlen(msg), 0, (struct sockaddr *)&peer, len);
+		fputs(msg, stdout);
+		fflush(stdout);
+	}
+	return 0;
+}
+
+/* Waits up to MS for EVENTS on FD; 0, or -ETIMEDOUT / -errno. */
+static int wait_fd(int fd, short events, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r;
+
+	while ((r = poll(&p, 1, ms)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -errno;
+	return r == 0 ? -ETIMEDOUT : 0;
+}
+
+/* The optional SECS argument of a client (fractions allowed), in ms. */
+static int timeout_ms(int argc, char **argv, int i, int default_ms)
+{
+	double secs = i < argc ? strtod(argv[i], NULL) : 0;
+
+	return secs > 0 ? (int)(secs * 1000) : default_ms;
+}
+
+/* A connected socket of TYPE to HOST PORT (MS for TCP's handshake). */
+static int connect_to(int type, const char *host, const char *port, int ms, const char *applet)
+{
+	struct sockaddr_in sa;
+	int fd, r, err = 0;
+	socklen_t len = sizeof err;
+
+	if ((r = make_sockaddr(host, port, &sa)) < 0)
+		return fail_errno(applet, host, -r), -1;
+	fd = socket(AF_INET, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return fail_errno(applet, "socket", errno), -1;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+		if (errno != EINPROGRESS)
+			err = errno;
+		else if ((r = wait_fd(fd, POLLOUT, ms)) < 0)
+			err = -r;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+	}
+	if (err) {
+		char what[300];
+		snprintf(what, sizeof what, "%s:%s", host, port);
+		fail_errno(applet, what, err);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* tcp-get HOST PORT [SECS]: connects (SECS, default 3), prints what the
+ * server sends until it closes (SECS between reads); failure:
+ * "tcp-get HOST:PORT: ENAME", status 1. HOST: an address or a name of
+ * /etc/hosts. */
+static int do_tcp_get(int argc, char **argv)
+{
+	char buf[4096], what[300];
+	int fd, r, ms = timeout_ms(argc, argv, 3, 3000);
+	ssize_t n;
+
+	if (argc < 3)
+		return usage("tcp-get", "HOST PORT [SECS]");
+	if ((fd = connect_to(SOCK_STREAM, argv[1], argv[2], ms, "tcp-get")) < 0)
+		return 1;
+	snprintf(what, sizeof what, "%s:%s", argv[1], argv[2]);
+	for (;;) {
+		if ((r = wait_fd(fd, POLLIN, ms)) < 0)
+			return close(fd), fail_errno("tcp-get", what, -r);
+		n = read(fd, buf, sizeof buf);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return close(fd), fail_errno("tcp-get", what, errno);
+		}
+		fwrite(buf, 1, (size_t)n, stdout);
+	}
+	close(fd);
+	return 0;
+}
+
+/* udp-get HOST PORT [SECS]: sends "x", prints the reply (SECS, default 2);
+ * failure: "udp-get HOST:PORT: ETIMEDOUT" (or ECONNREFUSED on an ICMP port
+ * unreachable), status 1. */
+static int do_udp_get(int argc, char **argv)
+{
+	char buf[4096], what[300];
+	int fd, r, ms = timeout_ms(argc, argv, 3, 2000);
+	ssize_t n;
+
+	if (argc < 3)
+		return usage("udp-get", "HOST PORT [SECS]");
+	if ((fd = connect_to(SOCK_DGRAM, argv[1], argv[2], ms, "udp-get")) < 0)
+		return 1;
+	snprintf(what, sizeof what, "%s:%s", argv[1], argv[2]);
+	if (send(fd, "x", 1, 0) < 0)
+		return close(fd), fail_errno("udp-get", what, errno);
+	while ((r = wait_fd(fd, POLLIN, ms)) == 0) {
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n >= 0) {
+			fwrite(buf, 1, (size_t)n, stdout);
+			close(fd);
+			return 0;
+		}
+		if (errno != EINTR && errno != EAGAIN) {
+			r = -errno;
+			break;
+		}
+	}
+	close(fd);
+	return fail_errno("udp-get", what, -r);
+}
+
+struct iface {
+	char name[IF_NAMESIZE];
+	bool up;
+	char addrs[256];
+};
+
+static int compare_ifaces(const void *a, const void *b)
+{
+	return strcmp(((const struct iface *)a)->name, ((const struct iface *)b)->name);
+}
+
+static struct iface *iface_entry(struct iface *list, size_t *n, size_t max, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(list[i].name, name) == 0)
+			return &list[i];
+	if (*n == max)
+		return NULL;
+	memset(&list[*n], 0, sizeof list[*n]);
+	snprintf(list[*n].name, sizeof list[*n].name, "%s", name);
+	return &list[(*n)++];
+}
+
+/* ifaces: "NAME UP|DOWN [A.B.C.D/N...]" per interface (IPv4), by name. */
+static int do_ifaces(int argc, char **argv)
+{
+	struct iface list[64];
+	struct ifaddrs *all;
+	size_t n = 0;
+
+	if (getifaddrs(&all) < 0)
+		return fail_errno("ifaces", "getifaddrs", errno);
+	for (struct ifaddrs *ifa = all; ifa; ifa = ifa->ifa_next) {
+		struct iface *e = iface_entry(list, &n, sizeof list / sizeof list[0], ifa->ifa_name);
+		if (!e)
+			continue;
+		e->up = ifa->ifa_flags & IFF_UP;
+		if (ifa->ifa_addr && ifa->ifa_addr->sa_family == AF_INET && ifa->ifa_netmask) {
+			char ip[INET_ADDRSTRLEN];
+			size_t used = strlen(e->addrs);
+			uint32_t mask = ntohl(((struct sockaddr_in *)ifa->ifa_netmask)->sin_addr.s_addr);
+
+			inet_ntop(AF_INET, &((struct sockaddr_in *)ifa->ifa_addr)->sin_addr, ip,
+				  sizeof ip);
+			snprintf(e->addrs + used, sizeof e->addrs - used, " %s/%d", ip,
+				 __builtin_popcount(mask));
+		}
+	}
+	freeifaddrs(all);
+	qsort(list, n, sizeof list[0], compare_ifaces);
+	for (size_t i = 0; i < n; i++)
+		printf("%s %s%s\n", list[i].name, list[i].up ? "UP" : "DOWN", list[i].addrs);
+	return 0;
+}
+
+/* routes: /proc/net/route decoded, one a line in its order:
+ * "default via GW dev IF", "A.B.C.D/N [via GW] dev IF". */
+static int do_routes(int argc, char **argv)
+{
+	char line[512], ifname[IF_NAMESIZE + 1];
+	unsigned int dest, gw, flags, mask;
+	FILE *f = fopen("/proc/net/route", "re");
+
+	if (!f)
+		return fail_errno("routes", "/proc/net/route", errno);
+	if (!fgets(line, sizeof line, f)) /* the header */
+		line[0] = 0;
+	while (fgets(line, sizeof line, f)) {
+		char d[INET_ADDRSTRLEN], g[INET_ADDRSTRLEN];
+		struct in_addr da, ga;
+
+		if (sscanf(line, "%16s %x %x %x %*s %*s %*s %x", ifname, &dest, &gw, &flags,
+			   &mask) != 5)
+			continue;
+		da.s_addr = dest; /* the kernel prints the raw __be32 */
+		ga.s_addr = gw;
+		inet_ntop(AF_INET, &da, d, sizeof d);
+		inet_ntop(AF_INET, &ga, g, sizeof g);
+		if (dest == 0 && mask == 0)
+			printf("default");
+		else
+			printf("%s/%d", d, __builtin_popcount(mask));
+		if (gw)
+			printf(" via %s", g);
+		printf(" dev %s\n", ifname);
+	}
+	fclose(f);
+	return 0;
+}
+
 struct applet {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -737,6 +1121,12 @@ static const struct applet applets[] = {
 	{ "status", do_status, "KEY...: the lines of /proc/self/status starting with a KEY" },
 	{ "syscall", do_syscall, "[-t] NAME|NR [ARG...]: one system call, ok RET or errno name" },
 	{ "forks", do_forks, "N: fork until N or failure, print the count and errno, sleep" },
+	{ "tcp-serve", do_tcp_serve, "PORT [IP]: listening, then answer \"from IP:PORT\" per connection" },
+	{ "udp-serve", do_udp_serve, "PORT [IP]: listening, then answer \"from IP:PORT\" per datagram" },
+	{ "tcp-get", do_tcp_get, "HOST PORT [SECS]: print what the server sends (3 s) or the errno name" },
+	{ "udp-get", do_udp_get, "HOST PORT [SECS]: send x, print the reply (2 s) or the errno name" },
+	{ "ifaces", do_ifaces, "NAME UP|DOWN A.B.C.D/N... per interface, by name" },
+	{ "routes", do_routes, "the IPv4 routes of /proc/net/route, decoded" },
 };
 
 static const struct applet *find_applet(const char *name)

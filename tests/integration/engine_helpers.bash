@@ -18,10 +18,19 @@ load storage_helpers
 
 # ---------------------------------------------------------------- commands
 
+# Engine tests never touch this machine's network: containers get --network
+# none unless a test (network.bats) asks for a network.
+export ARGON_DEFAULT_NETWORK=none
+
+# ENG_WRAP: a command prefix for every argon the helpers run (eng, eng_bg,
+# so also erun, ins, the teardown's rm -f); empty unless a test sets it,
+# e.g. network.bats: (nsenter --net=/run/netns/NAME).
+ENG_WRAP=()
+
 # eng ARGS...: the CLI on the test's store and state dir; no stdin, no bats
 # fds; killed after ENG_TIMEOUT (60) seconds so that a hang fails the test.
 eng() {
-	timeout -k 5 "${ENG_TIMEOUT:-60}" "$ARGON" --root "$AROOT" --state-dir "$ESTATE" "$@" \
+	timeout -k 5 "${ENG_TIMEOUT:-60}" "${ENG_WRAP[@]}" "$ARGON" --root "$AROOT" --state-dir "$ESTATE" "$@" \
 		</dev/null 3>&- 4>&-
 }
 
@@ -52,7 +61,7 @@ eng_bg() {
 import os, signal, sys
 for s in (signal.SIGINT, signal.SIGQUIT, signal.SIGTERM):
     signal.signal(s, signal.SIG_DFL)
-os.execv(sys.argv[1], sys.argv[1:])' "$ARGON" --root "$AROOT" --state-dir "$ESTATE" "$@" \
+os.execvp(sys.argv[1], sys.argv[1:])' "${ENG_WRAP[@]}" "$ARGON" --root "$AROOT" --state-dir "$ESTATE" "$@" \
 		</dev/null >"$TMP/$name.out" 2>"$TMP/$name.err" 3>&- 4>&- &
 	ENG_PID=$!
 	BG_PIDS+=("$ENG_PID")
@@ -272,6 +281,7 @@ state_entries_of() {
 
 engine_setup() {
 	storage_setup
+	ENG_WRAP=()
 	ESTATE="$TMP/run"
 	ID=""
 	: >"$TMP/eng-ids"

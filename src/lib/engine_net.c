@@ -1,0 +1,726 @@
+/* argon — a container's network (engine_net.h): its mode checked at
+ * create, its addresses reserved, its namespace wired between create and
+ * start (links, addresses, routes, published ports), and undone after. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "engine_net_priv.h"
+#include "engine_priv.h"
+#include "nftrules.h"
+#include "portspec.h"
+#include "util.h"
+
+void net_veth_name(const char *container_id, const char *network_id, char out[16])
+{
+	snprintf(out, 16, "ar%.8s-%.4s", container_id, network_id);
+}
+
+const char *net_mode_of(json_object *opts)
+{
+	json_object *v;
+
+	if (opts && json_object_object_get_ex(opts, "NetworkMode", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+bool net_mode_is_network(const char *mode)
+{
+	return mode && strcmp(mode, "none") != 0 && strcmp(mode, "host") != 0 &&
+	       strncmp(mode, "container:", 10) != 0;
+}
+
+int net_host_routes(struct rtnl_prefix **out, size_t *n, struct ar_err *err)
+{
+	struct rtnl nl;
+	int r;
+
+	if (rtnl_open(&nl, -1, err) < 0)
+		return -1;
+	r = rtnl_routes_v4(&nl, out, n, err);
+	rtnl_close(&nl);
+	return r;
+}
+
+/* Writes an engine options object back to the container's row. */
+static int save_options(struct engine *e, const char *id, json_object *opts, struct ar_err *err)
+{
+	const char *text = json_object_to_json_string_ext(opts, JSON_C_TO_STRING_PLAIN);
+
+	return db_run(e->store->db, err, "UPDATE containers SET config = ? WHERE id = ?", "ss",
+		      text, id);
+}
+
+static json_object *strv_json(char *const *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (size_t i = 0; v && v[i]; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+/* ------------------------------------------------------------ create: the plan */
+
+/* docker's names for the default network, and the environment's default. */
+static const char *requested_mode(const struct engine_net_opts *n)
+{
+	const char *m = n->mode;
+
+	if (m == NULL || !*m)
+		m = getenv(ENGINE_NET_DEFAULT_ENV);
+	if (m == NULL || !*m || strcmp(m, "default") == 0 || strcmp(m, "bridge") == 0)
+		m = NETDB_DEFAULT_NAME;
+	return m;
+}
+
+/* --network container:X: X must run; we join its namespace and share its
+ * /etc files, as docker does. */
+static int plan_container_mode(struct engine *e, const char *ref, struct engine_opts *o,
+			       struct engine_net_plan *p, struct ar_err *err)
+{
+	struct engine_info x;
+
+	if (engine_find(e, ref, &x, err) < 0)
+		return ar_err_prefix(err, "--network container:%s", ref);
+	if (x.state != ENGINE_RUNNING || x.init_pid <= 0) {
+		engine_info_free(&x);
+		return ar_fail(err, EINVAL, "--network container:%s: that container is not running",
+			       ref);
+	}
+	p->mode = xasprintf("container:%s", x.c.id);
+	p->netns_path = xasprintf("/proc/%d/ns/net", (int)x.init_pid);
+	p->files_dir = xstrdup(x.c.dir);
+	o->storage.bundle.netns_path = p->netns_path;
+	engine_info_free(&x);
+	return 0;
+}
+
+/* What docker refuses or discards for modes without a network of their own. */
+static int plan_conflicts(const struct engine_opts *o, const char *mode, struct ar_err *err)
+{
+	const struct engine_net_opts *n = &o->net;
+	bool publishes = (n->ports && n->ports[0]) || n->publish_all;
+	bool joined = strncmp(mode, "container:", 10) == 0;
+
+	if (joined && (publishes || (n->dns && n->dns[0]) || (n->extra_hosts && n->extra_hosts[0])))
+		return ar_fail(err, EINVAL, "conflicting options: port publishing, --dns and "
+			       "--add-host cannot be used with --network %s", mode);
+	if ((n->ip || (n->aliases && n->aliases[0])) && !net_mode_is_network(mode))
+		return ar_fail(err, EINVAL, "--ip and --network-alias need a network, not "
+			       "--network %s", mode);
+	if (publishes && strcmp(mode, "host") != 0 && !net_mode_is_network(mode))
+		return ar_fail(err, EINVAL, "--network %s: a container without a network cannot "
+			       "publish ports", mode);
+	return 0;
+}
+
+int engine_net_plan(struct engine *e, struct engine_opts *o, struct engine_net_plan *p,
+		    struct ar_err *err)
+{
+	const char *mode = requested_mode(&o->net);
+	struct bundle_opts *b = &o->storage.bundle;
+
+	memset(p, 0, sizeof *p);
+	if (strncmp(mode, "container:", 10) == 0) {
+		if (plan_container_mode(e, mode + 10, o, p, err) < 0)
+			return -1;
+	} else if (net_mode_is_network(mode)) {
+		struct net_info n;
+		if (netdb_find(e->store, mode, &n, err) < 0) {
+			if (err->errnum != ENOENT || strcmp(mode, NETDB_DEFAULT_NAME) != 0)
+				return ar_err_prefix(err, "--network");
+			ar_err_clear(err);	/* the default one is made on first use */
+			p->mode = xstrdup(NETDB_DEFAULT_NAME);
+		} else {
+			p->mode = xstrdup(n.name);
+			net_info_free(&n);
+		}
+	} else {
+		p->mode = xstrdup(mode);
+	}
+	if (plan_conflicts(o, p->mode, err) < 0) {
+		engine_net_plan_free(p);
+		return -1;
+	}
+	if (strcmp(p->mode, "host") == 0 && ((o->net.ports && o->net.ports[0]) || o->net.publish_all))
+		strv_push(&p->warnings, xstrdup("WARNING: Published ports are discarded when "
+						"using host network mode"));
+	b->host_network = strcmp(p->mode, "host") == 0;
+	b->network_mode = p->mode;
+	b->net_files_dir = p->files_dir ? p->files_dir : "";
+	return 0;
+}
+
+void engine_net_plan_free(struct engine_net_plan *p)
+{
+	free(p->mode);
+	free(p->netns_path);
+	free(p->files_dir);
+	strv_free(p->warnings);
+	memset(p, 0, sizeof *p);
+}
+
+/* "80/tcp" */
+static char *port_key(uint16_t port, int proto)
+{
+	return xasprintf("%u/%s", port, portspec_proto_name(proto));
+}
+
+/* -p values as docker's PortBindings: {"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}. */
+static int port_bindings_json(char *const *specs, json_object **out, struct ar_err *err)
+{
+	struct port_map *maps = NULL;
+	size_t n = 0;
+	json_object *pb = json_object_new_object();
+
+	for (size_t i = 0; specs && specs[i]; i++)
+		if (portspec_parse(specs[i], &maps, &n, err) < 0) {
+			free(maps);
+			json_object_put(pb);
+			return -1;
+		}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *key = port_key(maps[i].ctr_port, maps[i].proto);
+		json_object *list, *b = json_object_new_object();
+		char ip[INET_ADDRSTRLEN] = "", port[8] = "";
+
+		if (maps[i].host_ip.s_addr != INADDR_ANY)
+			inet_ntop(AF_INET, &maps[i].host_ip, ip, sizeof ip);
+		if (maps[i].host_port)
+			snprintf(port, sizeof port, "%u", maps[i].host_port);
+		if (!json_object_object_get_ex(pb, key, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(pb, key, list);
+		}
+		json_object_object_add(b, "HostIp", json_object_new_string(ip));
+		json_object_object_add(b, "HostPort", json_object_new_string(port));
+		json_object_array_add(list, b);
+	}
+	free(maps);
+	*out = pb;
+	return 0;
+}
+
+static int exposed_json(char *const *specs, json_object *into, struct ar_err *err)
+{
+	struct port_map *maps = NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; specs && specs[i]; i++)
+		if (portspec_parse_expose(specs[i], &maps, &n, err) < 0) {
+			free(maps);
+			return -1;
+		}
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *key = port_key(maps[i].ctr_port, maps[i].proto);
+		json_object_object_add(into, key, json_object_new_object());
+	}
+	free(maps);
+	return 0;
+}
+
+/* --add-host NAME:IP (IPv4, or docker's "host-gateway": the network's gateway). */
+static int check_extra_host(const char *h, struct ar_err *err)
+{
+	const char *colon = strrchr(h, ':');
+	struct in_addr a;
+
+	if (colon == NULL || colon == h)
+		return ar_fail(err, EINVAL, "invalid argument `%s` for --add-host: not NAME:IP", h);
+	if (strcmp(colon + 1, "host-gateway") != 0 && net_parse_ip(colon + 1, &a) < 0)
+		return ar_fail(err, EINVAL, "invalid argument `%s` for --add-host: `%s` is not an "
+			       "IPv4 address", h, colon + 1);
+	return 0;
+}
+
+static int check_dns(char *const *dns, struct ar_err *err)
+{
+	unsigned char buf[16];
+
+	for (size_t i = 0; dns && dns[i]; i++)
+		if (inet_pton(AF_INET, dns[i], buf) != 1 && inet_pton(AF_INET6, dns[i], buf) != 1)
+			return ar_fail(err, EINVAL, "invalid argument `%s` for --dns: not an IP "
+				       "address", dns[i]);
+	return 0;
+}
+
+int engine_net_options(const struct engine_opts *o, json_object *into, struct ar_err *err)
+{
+	const struct engine_net_opts *n = &o->net;
+	json_object *pb = NULL, *exposed = json_object_new_object();
+	struct in_addr ip;
+
+	if (n->ip && net_parse_ip(n->ip, &ip) < 0) {
+		json_object_put(exposed);
+		return ar_fail(err, EINVAL, "invalid argument `%s` for --ip: not an IPv4 address",
+			       n->ip);
+	}
+	for (size_t i = 0; n->extra_hosts && n->extra_hosts[i]; i++)
+		if (check_extra_host(n->extra_hosts[i], err) < 0) {
+			json_object_put(exposed);
+			return -1;
+		}
+	if (check_dns(n->dns, err) < 0 || port_bindings_json(n->ports, &pb, err) < 0 ||
+	    exposed_json(n->expose, exposed, err) < 0) {
+		json_object_put(exposed);
+		return -1;
+	}
+	/* -p's container ports are exposed too (docker). */
+	json_object_object_foreach(pb, key, v) {
+		(void)v;
+		json_object_object_add(exposed, key, json_object_new_object());
+	}
+	json_object_object_add(into, "PortBindings", pb);
+	json_object_object_add(into, "ExposedPorts", exposed);
+	json_object_object_add(into, "PublishAllPorts", json_object_new_boolean(n->publish_all));
+	json_object_object_add(into, "Dns", strv_json(n->dns));
+	json_object_object_add(into, "DnsSearch", strv_json(n->dns_search));
+	json_object_object_add(into, "DnsOptions", strv_json(n->dns_options));
+	json_object_object_add(into, "ExtraHosts", strv_json(n->extra_hosts));
+	if (n->ip)
+		json_object_object_add(into, "NetworkIP", json_object_new_string(n->ip));
+	json_object_object_add(into, "NetworkAliases", strv_json(n->aliases));
+	return 0;
+}
+
+/* ------------------------------------------------------------ create: the reservation */
+
+/* The image's ExposedPorts join the container's (for -P). */
+static void merge_image_exposed(struct engine *e, const char *id, json_object *opts)
+{
+	struct container_info c;
+	struct image_info img;
+	json_object *cfg = NULL, *inner, *ports, *mine;
+
+	if (store_container_find(e->store, id, &c, NULL) < 0)
+		return;
+	if (store_image_find(e->store, c.image_id, &img, NULL) == 0) {
+		cfg = json_tokener_parse(img.config);
+		image_info_free(&img);
+	}
+	container_info_free(&c);
+	if (cfg && json_object_object_get_ex(cfg, "config", &inner) &&
+	    json_object_object_get_ex(inner, "ExposedPorts", &ports) &&
+	    json_object_is_type(ports, json_type_object) &&
+	    json_object_object_get_ex(opts, "ExposedPorts", &mine)) {
+		json_object_object_foreach(ports, key, v) {
+			(void)v;
+			struct port_map *m = NULL;
+			size_t n = 0;
+			if (portspec_parse_expose(key, &m, &n, NULL) == 0)	/* skip odd ones */
+				json_object_object_add(mine, key, json_object_new_object());
+			free(m);
+		}
+	}
+	json_object_put(cfg);
+}
+
+static char **opt_strv(json_object *opts, const char *key)
+{
+	json_object *a;
+	char **v = NULL;
+
+	if (!json_object_object_get_ex(opts, key, &a) || !json_object_is_type(a, json_type_array))
+		return NULL;
+	for (size_t i = 0; i < json_object_array_length(a); i++)
+		strv_push(&v, xstrdup(json_object_get_string(json_object_array_get_idx(a, i))));
+	return v;
+}
+
+static const char *opt_str(json_object *opts, const char *key)
+{
+	json_object *v;
+
+	return json_object_object_get_ex(opts, key, &v) ? json_object_get_string(v) : NULL;
+}
+
+/* The container's network, found (or, the default one, made). */
+static int mode_network(struct engine *e, const char *mode, struct net_info *n,
+			struct ar_err *err)
+{
+	_cleanup_free_ struct rtnl_prefix *routes = NULL;
+	size_t n_routes = 0;
+
+	if (strcmp(mode, NETDB_DEFAULT_NAME) != 0)
+		return netdb_find(e->store, mode, n, err);
+	if (net_host_routes(&routes, &n_routes, err) < 0)
+		return -1;
+	return netdb_default(e->store, routes, n_routes, n, err);
+}
+
+int engine_net_reserve(struct engine *e, const char *id, char ***warnings, struct ar_err *err)
+{
+	json_object *opts = engine_config(e, id);
+	const char *mode = net_mode_of(opts), *ip;
+	struct net_info n = { 0 };
+	struct net_endpoint ep = { 0 };
+	struct in_addr want = { INADDR_ANY };
+	char **aliases = NULL;
+	int r = -1;
+
+	if (opts == NULL)
+		return ar_fail(err, EINVAL, "container `%s` has no engine options", id);
+	if (net_mode_is_network(mode)) {
+		if (mode_network(e, mode, &n, err) < 0)
+			goto out;
+		ip = opt_str(opts, "NetworkIP");
+		if (ip && net_parse_ip(ip, &want) < 0) {
+			ar_fail(err, EINVAL, "invalid argument `%s` for --ip", ip);
+			goto out;
+		}
+		aliases = opt_strv(opts, "NetworkAliases");
+		if (netdb_attach(e->store, id, &n, want, aliases, &ep, err) < 0)
+			goto out;
+		merge_image_exposed(e, id, opts);
+		if (save_options(e, id, opts, err) < 0)
+			goto out;
+	}
+	if (mode && strncmp(mode, "container:", 10) != 0 &&
+	    net_files_write(e, id, warnings, err) < 0)
+		goto out;
+	if (ep.network_id)
+		net_hosts_refresh(e, (char *const[]){ ep.network_id, NULL }, id);
+	r = 0;
+out:
+	strv_free(aliases);
+	net_endpoint_free(&ep);
+	net_info_free(&n);
+	json_object_put(opts);
+	return r;
+}
+
+/* ------------------------------------------------------------ between create and start */
+
+/* A published port: the rule and the socket that holds the host port. */
+struct pub {
+	struct nft_port p;
+	int fd;
+};
+
+struct setup {
+	struct engine *e;
+	const char *id;
+	json_object *opts;
+	int nsfd;
+	struct rtnl ctr;
+	struct net_endpoint *eps;
+	size_t n_eps;
+	struct net_info *nets;		/* one per endpoint */
+	size_t wired;			/* endpoints wired so far */
+	struct in_addr bridge_ip;	/* the first nat/internal endpoint's: ports go there */
+	struct pub *pubs;
+	size_t n_pubs;
+};
+
+/* Binds host_ip:host_port/proto (0: the kernel picks) so nothing else on
+ * the host can take the port while the container publishes it. */
+static int hold_port(struct pub *pb, struct ar_err *err)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr = pb->p.host_ip,
+				 .sin_port = htons(pb->p.host_port) };
+	socklen_t len = sizeof a;
+	char ip[INET_ADDRSTRLEN];
+
+	pb->fd = socket(AF_INET, (pb->p.proto == IPPROTO_UDP ? SOCK_DGRAM : SOCK_STREAM) |
+				 SOCK_CLOEXEC, 0);
+	inet_ntop(AF_INET, &pb->p.host_ip, ip, sizeof ip);
+	if (pb->fd < 0)
+		return ar_error(err, errno, "socket");
+	if (bind(pb->fd, (struct sockaddr *)&a, sizeof a) < 0) {
+		int e = errno;
+		if (e == EADDRINUSE)
+			return ar_fail(err, e, "publish %s:%u/%s: the host port is already in use "
+				       "(by another container or a program of the host)", ip,
+				       pb->p.host_port, portspec_proto_name(pb->p.proto));
+		return ar_error(err, e, "publish %s:%u/%s", ip, pb->p.host_port,
+				portspec_proto_name(pb->p.proto));
+	}
+	if (getsockname(pb->fd, (struct sockaddr *)&a, &len) < 0)
+		return ar_error(err, errno, "getsockname");
+	pb->p.host_port = ntohs(a.sin_port);
+	return 0;
+}
+
+static int add_pub(struct setup *s, const char *key, const char *host_ip, const char *host_port,
+		   struct ar_err *err)
+{
+	struct pub pb = { .fd = -1 };
+	unsigned port = 0, hp = 0;
+	char proto[8] = "tcp";
+
+	if (sscanf(key, "%u/%7s", &port, proto) < 1 || port == 0 || port > 65535)
+		return ar_fail(err, EINVAL, "published port `%s` is not PORT/PROTO", key);
+	pb.p.proto = strcmp(proto, "udp") == 0 ? IPPROTO_UDP : IPPROTO_TCP;
+	pb.p.ctr_port = (uint16_t)port;
+	pb.p.ctr_ip = s->bridge_ip;
+	if (host_ip && *host_ip && net_parse_ip(host_ip, &pb.p.host_ip) < 0)
+		return ar_fail(err, EINVAL, "published host address `%s` is not IPv4", host_ip);
+	if (host_port && *host_port && (sscanf(host_port, "%u", &hp) != 1 || hp > 65535))
+		return ar_fail(err, EINVAL, "published host port `%s` is not a port", host_port);
+	pb.p.host_port = (uint16_t)hp;
+	s->pubs = xrealloc(s->pubs, (s->n_pubs + 1) * sizeof *s->pubs);
+	s->pubs[s->n_pubs++] = pb;
+	return hold_port(&s->pubs[s->n_pubs - 1], err);
+}
+
+/* PortBindings, and with PublishAllPorts every other ExposedPorts key on a
+ * random host port. */
+static int collect_pubs(struct setup *s, struct ar_err *err)
+{
+	json_object *pb = NULL, *exposed = NULL, *all = NULL;
+
+	json_object_object_get_ex(s->opts, "PortBindings", &pb);
+	json_object_object_get_ex(s->opts, "ExposedPorts", &exposed);
+	json_object_object_get_ex(s->opts, "PublishAllPorts", &all);
+	if (pb && json_object_is_type(pb, json_type_object)) {
+		json_object_object_foreach(pb, key, list) {
+			for (size_t k = 0; json_object_is_type(list, json_type_array) &&
+					   k < json_object_array_length(list); k++) {
+				json_object *b = json_object_array_get_idx(list, k);
+				if (add_pub(s, key, opt_str(b, "HostIp"), opt_str(b, "HostPort"),
+					    err) < 0)
+					return -1;
+			}
+		}
+	}
+	if (exposed && all && json_object_get_boolean(all)) {
+		json_object_object_foreach(exposed, key, v) {
+			(void)v;
+			json_object *bound;
+			if (!(pb && json_object_object_get_ex(pb, key, &bound)) &&
+			    add_pub(s, key, NULL, NULL, err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* The mappings as they are, docker's NetworkSettings.Ports, in the options. */
+static int record_ports(struct setup *s, struct ar_err *err)
+{
+	json_object *ports = json_object_new_object();
+
+	for (size_t i = 0; i < s->n_pubs; i++) {
+		const struct nft_port *p = &s->pubs[i].p;
+		_cleanup_free_ char *key = port_key(p->ctr_port, p->proto);
+		char ip[INET_ADDRSTRLEN], port[8];
+		json_object *list, *b = json_object_new_object();
+
+		inet_ntop(AF_INET, &p->host_ip, ip, sizeof ip);
+		snprintf(port, sizeof port, "%u", p->host_port);
+		if (!json_object_object_get_ex(ports, key, &list)) {
+			list = json_object_new_array();
+			json_object_object_add(ports, key, list);
+		}
+		json_object_object_add(b, "HostIp", json_object_new_string(ip));
+		json_object_object_add(b, "HostPort", json_object_new_string(port));
+		json_object_array_add(list, b);
+	}
+	json_object_object_add(s->opts, "Ports", ports);
+	return save_options(s->e, s->id, s->opts, err);
+}
+
+static int publish(struct setup *s, struct ar_err *err)
+{
+	struct nft_port *rules;
+	int r;
+
+	if (collect_pubs(s, err) < 0)
+		return -1;
+	if (s->n_pubs == 0)
+		return 0;
+	if (s->bridge_ip.s_addr == INADDR_ANY)
+		return ar_fail(err, EINVAL, "publishing ports needs a nat or internal network; "
+			       "this container has none");
+	rules = xcalloc(s->n_pubs, sizeof *rules);
+	for (size_t i = 0; i < s->n_pubs; i++)
+		rules[i] = s->pubs[i].p;
+	r = nft_ports_add(s->id, rules, s->n_pubs, err);
+	free(rules);
+	if (r < 0)
+		return ar_err_prefix(err, "publish the ports of container `%.12s`", s->id);
+	return record_ports(s, err);
+}
+
+static int wire_all(struct setup *s, struct ar_err *err)
+{
+	bool route_given = false;
+
+	if (netdb_endpoints_of_container(s->e->store, s->id, &s->eps, &s->n_eps, err) < 0)
+		return -1;
+	s->nets = xcalloc(s->n_eps + 1, sizeof *s->nets);
+	for (size_t i = 0; i < s->n_eps; i++) {
+		struct net_info *n = &s->nets[i];
+		bool route;
+
+		if (netdb_find(s->e->store, s->eps[i].network_id, n, err) < 0)
+			return -1;
+		/* The first network that leads out carries the default route. */
+		route = !route_given && n->driver != NET_INTERNAL;
+		if (net_endpoint_wire(n, &s->eps[i], s->nsfd, &s->ctr, route, err) < 0)
+			return ar_err_prefix(err, "network `%s`", n->name);
+		s->wired = i + 1;
+		route_given = route_given || route;
+		if (s->bridge_ip.s_addr == INADDR_ANY &&
+		    (n->driver == NET_NAT || n->driver == NET_INTERNAL))
+			s->bridge_ip = s->eps[i].ip;
+	}
+	return 0;
+}
+
+static void setup_free(struct setup *s, bool failed)
+{
+	if (failed) {
+		struct ar_err ignored = { 0 };
+		if (s->n_pubs)
+			nft_container_del(s->id, &ignored);
+		ar_err_clear(&ignored);
+		for (size_t i = 0; i < s->wired; i++)
+			net_endpoint_unwire(&s->nets[i], &s->eps[i]);
+	}
+	for (size_t i = 0; i < s->n_pubs; i++)
+		if (failed && s->pubs[i].fd >= 0)
+			close(s->pubs[i].fd);
+	free(s->pubs);
+	for (size_t i = 0; s->nets && i < s->n_eps; i++)
+		net_info_free(&s->nets[i]);
+	free(s->nets);
+	net_endpoints_free(s->eps, s->n_eps);
+	if (s->ctr.sock)
+		rtnl_close(&s->ctr);
+	if (s->nsfd >= 0)
+		close(s->nsfd);
+	json_object_put(s->opts);
+}
+
+int engine_net_setup(struct engine *e, const char *id, pid_t pid, int **port_fds,
+		     size_t *n_port_fds, struct ar_err *err)
+{
+	struct setup s = { .e = e, .id = id, .nsfd = -1 };
+	_cleanup_free_ char *path = xasprintf("/proc/%d/ns/net", (int)pid);
+	const char *mode;
+	int r = -1;
+
+	*port_fds = NULL;
+	*n_port_fds = 0;
+	s.opts = engine_config(e, id);
+	mode = net_mode_of(s.opts);
+	if (mode == NULL || strcmp(mode, "host") == 0 || strncmp(mode, "container:", 10) == 0) {
+		json_object_put(s.opts);
+		return 0;	/* no namespace of its own to wire */
+	}
+	s.nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s.nsfd < 0) {
+		ar_error(err, errno, "open `%s`", path);
+		goto out;
+	}
+	if (rtnl_open(&s.ctr, s.nsfd, err) < 0 || rtnl_link_up(&s.ctr, "lo", err) < 0)
+		goto out;
+	if (net_mode_is_network(mode) && (wire_all(&s, err) < 0 || publish(&s, err) < 0))
+		goto out;
+	r = 0;
+	if (s.n_pubs) {
+		*port_fds = xcalloc(s.n_pubs, sizeof **port_fds);
+		for (size_t i = 0; i < s.n_pubs; i++)
+			(*port_fds)[i] = s.pubs[i].fd;
+		*n_port_fds = s.n_pubs;
+	}
+out:
+	setup_free(&s, r < 0);
+	return r;
+}
+
+/* ------------------------------------------------------------ after */
+
+void engine_net_teardown(struct engine *e, const char *id)
+{
+	json_object *opts = engine_config(e, id), *ports = NULL;
+	struct net_endpoint *eps = NULL;
+	struct ar_err ignored = { 0 };
+	size_t n = 0;
+
+	if (opts && json_object_object_get_ex(opts, "Ports", &ports)) {
+		if (json_object_object_length(ports) > 0)
+			nft_container_del(id, &ignored);
+		json_object_object_del(opts, "Ports");	/* a stopped container publishes nothing */
+		save_options(e, id, opts, &ignored);
+	}
+	if (netdb_endpoints_of_container(e->store, id, &eps, &n, &ignored) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			struct net_info ni;
+			if (netdb_find(e->store, eps[i].network_id, &ni, &ignored) == 0) {
+				net_endpoint_unwire(&ni, &eps[i]);
+				net_info_free(&ni);
+			}
+		}
+		net_endpoints_free(eps, n);
+	}
+	ar_err_clear(&ignored);
+	json_object_put(opts);
+}
+
+/* Whether a container's rules may stay: it exists and is not exited. */
+static bool container_live(struct engine *e, const char *id)
+{
+	sqlite3_stmt *q;
+	bool live = false;
+
+	if (db_prepare(e->store->db, &q, NULL, "SELECT state FROM containers WHERE id = ?", "s",
+		       id) < 0)
+		return true;	/* unsure: keep */
+	if (sqlite3_step(q) == SQLITE_ROW)
+		live = strcmp((const char *)sqlite3_column_text(q, 0), "exited") != 0;
+	sqlite3_finalize(q);
+	return live;
+}
+
+void engine_net_reconcile(struct engine *e)
+{
+	char **ctrs = NULL, **nets = NULL;
+	struct ar_err ignored = { 0 };
+
+	if (nft_list_tags(&ctrs, &nets, &ignored) == 0) {
+		for (size_t i = 0; ctrs && ctrs[i]; i++)
+			if (!container_live(e, ctrs[i]))
+				nft_container_del(ctrs[i], &ignored);
+		for (size_t i = 0; nets && nets[i]; i++) {
+			struct net_info n;
+			if (netdb_find(e->store, nets[i], &n, &ignored) == 0)
+				net_info_free(&n);
+			else if (ignored.errnum == ENOENT)
+				nft_network_del(nets[i], &ignored);
+		}
+	}
+	strv_free(ctrs);
+	strv_free(nets);
+	ar_err_clear(&ignored);
+}
+
+char **engine_net_networks_of(struct engine *e, const char *id)
+{
+	struct net_endpoint *eps = NULL;
+	char **ids = NULL;
+	size_t n = 0;
+
+	if (netdb_endpoints_of_container(e->store, id, &eps, &n, NULL) < 0)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		strv_push(&ids, xstrdup(eps[i].network_id));
+	net_endpoints_free(eps, n);
+	return ids;
+}
+
+void engine_net_neighbours_changed(struct engine *e, char *const *network_ids)
+{
+	net_hosts_refresh(e, network_ids, NULL);
+}
