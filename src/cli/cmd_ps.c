@@ -9,6 +9,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "engine_net.h"
 #include "engine_ops.h"
 #include "util.h"
 
@@ -109,9 +110,28 @@ struct ps_out {
 	struct table *t;
 };
 
+/* docker's PORTS column: "0.0.0.0:8080->80/tcp, 127.0.0.1:9000->90/udp". */
+static char *ports_text(const struct engine_info *i)
+{
+	struct engine_port *p = NULL;
+	size_t n = 0;
+	char *text = xstrdup("");
+
+	if (engine_ports(i, &p, &n, NULL) < 0)
+		return text;
+	for (size_t k = 0; k < n; k++) {
+		char *t = xasprintf("%s%s%s->%s", text, k ? ", " : "", p[k].host, p[k].private_port);
+		free(text);
+		text = t;
+	}
+	engine_ports_free(p, n);
+	return text;
+}
+
 static void ps_json(const struct engine_info *i, const char *id, const char *image,
 		    const char *cmd, const char *status)
 {
+	_cleanup_free_ char *ports = ports_text(i);
 	json_object *o = json_object_new_object();
 	_cleanup_free_ char *created = rfc3339(i->c.created);
 
@@ -120,7 +140,7 @@ static void ps_json(const struct engine_info *i, const char *id, const char *ima
 	json_object_object_add(o, "ID", json_object_new_string(id));
 	json_object_object_add(o, "Image", json_object_new_string(image));
 	json_object_object_add(o, "Names", json_object_new_string(i->c.name));
-	json_object_object_add(o, "Ports", json_object_new_string(""));
+	json_object_object_add(o, "Ports", json_object_new_string(ports));
 	json_object_object_add(o, "State", json_object_new_string(engine_status_name(i)));
 	json_object_object_add(o, "Status", json_object_new_string(status));
 	printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
@@ -146,8 +166,10 @@ static int ps_row(const struct engine_info *i, void *data)
 		? xasprintf("\"%s\"", cmd) : xasprintf("\"%.19s…\"", cmd);
 	if (out->json)
 		ps_json(i, id, image_ref(i, opts), cmd, status);
-	else
-		table_row(out->t, id, image_ref(i, opts), shown, ago, status, "", i->c.name);
+	else {
+		_cleanup_free_ char *ports = ports_text(i);
+		table_row(out->t, id, image_ref(i, opts), shown, ago, status, ports, i->c.name);
+	}
 	json_object_put(opts);
 	return 0;
 }
@@ -273,22 +295,6 @@ static const char *const host_keys[] = {
 	"LogConfig", NULL,
 };
 
-/* docker's NetworkSettings for the two networks there are so far: the
- * container's own namespace with lo only ("none"), or the host's. */
-static json_object *network_json(const struct engine_info *i, json_object *opts)
-{
-	json_object *n = json_object_new_object(), *nets = json_object_new_object();
-	const char *mode = json_object_get_string(get(opts, "NetworkMode"));
-	_cleanup_free_ char *key = i->state == ENGINE_RUNNING && i->init_pid > 0 ?
-		xasprintf("/proc/%d/ns/net", (int)i->init_pid) : xstrdup("");
-
-	json_object_object_add(n, "SandboxKey", json_object_new_string(key));
-	json_object_object_add(n, "Ports", get(opts, "Ports") ? copy_of(get(opts, "Ports"))
-							       : json_object_new_object());
-	json_object_object_add(nets, mode ? mode : "none", json_object_new_object());
-	json_object_object_add(n, "Networks", nets);
-	return n;
-}
 
 /* Where the container's root lives (docker's GraphDriver, overlay), and
  * with --storage-size its cap. */
@@ -311,7 +317,8 @@ static json_object *graph_driver_json(const struct engine_info *i)
 	return g;
 }
 
-static json_object *container_json(const struct engine_info *i, const char *root)
+static json_object *container_json(struct engine *e, const struct engine_info *i,
+				   const char *root)
 {
 	json_object *o = json_object_new_object(), *cfg = json_file(i->c.dir, "config.json");
 	json_object *opts = i->config ? json_tokener_parse(i->config) : NULL;
@@ -349,7 +356,7 @@ static json_object *container_json(const struct engine_info *i, const char *root
 	json_object_object_add(o, "Mounts", mounts_json(get(cfg, "mounts"), volumes));
 	json_object_object_add(o, "BundlePath", json_object_new_string(i->c.dir));
 	json_object_object_add(o, "GraphDriver", graph_driver_json(i));
-	json_object_object_add(o, "NetworkSettings", network_json(i, opts));
+	json_object_object_add(o, "NetworkSettings", engine_net_settings(e, i));
 	json_object_put(cfg);
 	json_object_put(opts);
 	json_object_put(args);
@@ -364,7 +371,7 @@ static json_object *inspect_container(struct cli *cli, const char *name, struct 
 	if (engine_find(&cli->engine, name, &i, err) < 0)
 		return NULL;
 	engine_load_paused(&cli->engine, &i);
-	o = container_json(&i, cli->store->root);
+	o = container_json(&cli->engine, &i, cli->store->root);
 	engine_info_free(&i);
 	return o;
 }

@@ -724,3 +724,62 @@ void engine_net_neighbours_changed(struct engine *e, char *const *network_ids)
 {
 	net_hosts_refresh(e, network_ids, NULL);
 }
+
+/* ------------------------------------------------------------ inspect */
+
+static json_object *endpoint_json(const struct net_info *n, const struct net_endpoint *ep)
+{
+	json_object *o = json_object_new_object();
+	char ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &ep->ip, ip, sizeof ip);
+	inet_ntop(AF_INET, &n->gateway, gw, sizeof gw);
+	json_object_object_add(o, "Aliases", strv_json(ep->aliases));
+	json_object_object_add(o, "NetworkID", json_object_new_string(n->id));
+	json_object_object_add(o, "EndpointID", json_object_new_string(ep->container_id));
+	json_object_object_add(o, "Gateway", json_object_new_string(gw));
+	json_object_object_add(o, "IPAddress", json_object_new_string(ip));
+	json_object_object_add(o, "IPPrefixLen", json_object_new_int((int)n->prefix));
+	json_object_object_add(o, "MacAddress", json_object_new_string(""));
+	json_object_object_add(o, "InterfaceName", json_object_new_string(ep->ifname));
+	return o;
+}
+
+json_object *engine_net_settings(struct engine *e, const struct engine_info *i)
+{
+	json_object *s = json_object_new_object(), *nets = json_object_new_object(), *ports;
+	json_object *opts = i->config ? json_tokener_parse(i->config) : NULL;
+	const char *mode = net_mode_of(opts);
+	bool running = i->state == ENGINE_RUNNING && i->init_pid > 0;
+	_cleanup_free_ char *key = running ? xasprintf("/proc/%d/ns/net", (int)i->init_pid)
+					   : xstrdup("");
+	struct net_endpoint *eps = NULL;
+	size_t n = 0;
+
+	json_object_object_add(s, "SandboxKey", json_object_new_string(key));
+	json_object_object_add(s, "Ports", running && json_object_object_get_ex(opts, "Ports", &ports)
+						   ? json_object_get(ports) : json_object_new_object());
+	if (!net_mode_is_network(mode))
+		json_object_object_add(nets, mode ? mode : "none", json_object_new_object());
+	else if (netdb_endpoints_of_container(e->store, i->c.id, &eps, &n, NULL) < 0)
+		n = 0;
+	for (size_t k = 0; k < n; k++) {
+		struct net_info ni;
+		if (netdb_find(e->store, eps[k].network_id, &ni, NULL) < 0)
+			continue;
+		json_object *ep = endpoint_json(&ni, &eps[k]);
+		if (k == 0) {	/* docker's top-level fields: the first network's */
+			json_object *v;
+			for (const char *const *f = (const char *const[]){ "IPAddress", "Gateway",
+								      "IPPrefixLen", NULL }; *f; f++)
+				if (json_object_object_get_ex(ep, *f, &v))
+					json_object_object_add(s, *f, json_object_get(v));
+		}
+		json_object_object_add(nets, ni.name, ep);
+		net_info_free(&ni);
+	}
+	net_endpoints_free(eps, n);
+	json_object_object_add(s, "Networks", nets);
+	json_object_put(opts);
+	return s;
+}

@@ -105,6 +105,12 @@ char **engine_net_networks_of(struct engine *e, const char *container_id);
 /* Rewrites the /etc/hosts of the containers on those networks. */
 void engine_net_neighbours_changed(struct engine *e, char *const *network_ids);
 
+/* docker's NetworkSettings of a container for `inspect`: SandboxKey,
+ * Ports (while it runs), Networks {name: {NetworkID, EndpointID, Gateway,
+ * IPAddress, IPPrefixLen, MacAddress, Aliases}}, and the first network's
+ * IPAddress, Gateway, IPPrefixLen at the top. */
+json_object *engine_net_settings(struct engine *e, const struct engine_info *i);
+
 /* Reconcile: nft rules of containers that do not run and of networks that
  * do not exist; called by engine_refresh's crash recovery. */
 void engine_net_reconcile(struct engine *e);

@@ -26,7 +26,9 @@ int engine_network_create(struct engine *e, const struct net_create_opts *o,
 	return netdb_create(e->store, o, routes, n, out, err);
 }
 
-int engine_network_list(struct engine *e, netdb_fn fn, void *data, struct ar_err *err)
+/* The default network exists from first use: any command that shows
+ * networks makes it. */
+static int ensure_default(struct engine *e, struct ar_err *err)
 {
 	_cleanup_free_ struct rtnl_prefix *routes = NULL;
 	struct net_info def;
@@ -36,6 +38,13 @@ int engine_network_list(struct engine *e, netdb_fn fn, void *data, struct ar_err
 	    netdb_default(e->store, routes, n, &def, err) < 0)
 		return -1;
 	net_info_free(&def);
+	return 0;
+}
+
+int engine_network_list(struct engine *e, netdb_fn fn, void *data, struct ar_err *err)
+{
+	if (ensure_default(e, err) < 0)
+		return -1;
 	return netdb_list(e->store, fn, data, err);
 }
 
@@ -71,6 +80,24 @@ static json_object *parsed_or_empty(const char *text)
 	return j ? j : json_object_new_object();
 }
 
+/* --ip-range: the smallest prefix holding the range, when it is not the
+ * whole subnet's. */
+static void range_json(const struct net_info *n, json_object *cfg)
+{
+	uint32_t lo = ntohl(n->range_start.s_addr), hi = ntohl(n->range_end.s_addr);
+	unsigned len = 32;
+	char a[INET_ADDRSTRLEN], buf[64];
+	struct in_addr base;
+
+	while (len > n->prefix && (lo >> (32 - len)) != (hi >> (32 - len)))
+		len--;
+	if (len <= n->prefix)
+		return;
+	base.s_addr = htonl(lo & ~((1u << (32 - len)) - 1));
+	snprintf(buf, sizeof buf, "%s/%u", ip_str(base, a), len);
+	json_object_object_add(cfg, "IPRange", json_object_new_string(buf));
+}
+
 static json_object *ipam_json(const struct net_info *n)
 {
 	json_object *ipam = json_object_new_object(), *cfgs = json_object_new_array(),
@@ -80,6 +107,8 @@ static json_object *ipam_json(const struct net_info *n)
 	snprintf(buf, sizeof buf, "%s/%u", ip_str(n->subnet, a), n->prefix);
 	json_object_object_add(cfg, "Subnet", json_object_new_string(buf));
 	json_object_object_add(cfg, "Gateway", json_object_new_string(ip_str(n->gateway, a)));
+	if (n->range_start.s_addr != n->range_end.s_addr)
+		range_json(n, cfg);
 	json_object_array_add(cfgs, cfg);
 	json_object_object_add(ipam, "Driver", json_object_new_string("default"));
 	json_object_object_add(ipam, "Options", json_object_new_object());
@@ -124,10 +153,8 @@ int engine_network_inspect(struct engine *e, const char *ref, json_object **out,
 	struct tm tm;
 	time_t t;
 
-	if (strcmp(ref, NETDB_DEFAULT_NAME) == 0) {	/* inspect shows it before first use */
-		if (engine_network_list(e, NULL, NULL, err) < 0)
-			return -1;
-	}
+	if (strcmp(ref, NETDB_DEFAULT_NAME) == 0 && ensure_default(e, err) < 0)
+		return -1;
 	if (netdb_find(e->store, ref, &n, err) < 0)
 		return -1;
 	t = (time_t)n.created;

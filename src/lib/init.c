@@ -19,8 +19,11 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <net/if.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -237,6 +240,24 @@ static int init_set_names(const struct spec *s, struct ar_err *err)
 	return 0;
 }
 
+/* A new network namespace starts with lo down; runc brings it up, and
+ * programs expect 127.0.0.1 to work. */
+static int init_loopback_up(const struct spec *s, struct ar_err *err)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	_cleanup_close_ int fd = -1;
+
+	if (!s->linux.ns[NS_NET].enabled || s->linux.ns[NS_NET].path)
+		return 0;
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return ar_error(err, errno, "bring up `lo`");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return ar_error(err, errno, "bring up `lo`");
+	return 0;
+}
+
 /* Hands the createRuntime point to the parent; returns the state JSON the
  * in-container hooks get (createContainer's, then startContainer's). */
 static int init_create_runtime(struct create_ctx *c, struct sync_msg *m, struct ar_err *err)
@@ -279,7 +300,8 @@ static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **
 		.no_pivot = c->o->no_pivot,
 	};
 
-	if (rootfs_prepare(&ro, err) < 0 || init_set_names(s, err) < 0)
+	if (rootfs_prepare(&ro, err) < 0 || init_set_names(s, err) < 0 ||
+	    init_loopback_up(s, err) < 0)
 		return -1;
 	if (init_create_runtime(c, hook_state, err) < 0)
 		return -1;

@@ -22,6 +22,7 @@ setup() {
 	BG_PIDS+=("$NS_PID")
 	retry 100 0.02 eval '[ "$(readlink /proc/$NS_PID/ns/net)" != "$(readlink /proc/self/ns/net)" ]' ||
 		fail "no network namespace of its own for pid $NS_PID"
+	# shellcheck disable=SC2034 # read by engine_helpers' eng
 	ENG_WRAP=(nsenter "--net=/proc/$NS_PID/ns/net")
 }
 
