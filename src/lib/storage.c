@@ -130,6 +130,25 @@ int storage_container_mount(struct store *s, const struct container_info *c,
 	return r;
 }
 
+/* <dir>/init/etc/{hosts,resolv.conf,hostname}, empty (store.h). */
+static int make_init_layer(const struct container_info *c, struct ar_err *err)
+{
+	static const char *const files[] = { "hosts", "resolv.conf", "hostname" };
+	_cleanup_free_ char *init = xasprintf("%s/" STORE_INIT_LAYER, c->dir);
+	_cleanup_free_ char *etc = xasprintf("%s/etc", init);
+	_cleanup_close_ int fd = -1;
+
+	if (mkdir(init, 0755) < 0 || mkdir(etc, 0755) < 0)
+		return ar_error(err, errno, "create `%s`", etc);
+	fd = open(etc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return ar_error(err, errno, "open `%s`", etc);
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+		if (write_file_at(fd, files[i], "", 0, O_CREAT | O_EXCL, 0644, err) < 0)
+			return -1;
+	return 0;
+}
+
 int storage_container_create(struct store *s, const struct storage_create_opts *o,
 			     struct container_info *out, struct ar_err *err)
 {
@@ -142,7 +161,9 @@ int storage_container_create(struct store *s, const struct storage_create_opts *
 		image_info_free(&img);
 		return -1;
 	}
-	if (sandbox_create(out->dir, &so, err) < 0 || storage_container_mount(s, out, err) < 0 ||
+	if (sandbox_create(out->dir, &so, err) < 0 ||
+	    (o->bundle.net_files_dir && make_init_layer(out, err) < 0) ||
+	    storage_container_mount(s, out, err) < 0 ||
 	    write_bundle(s, out, o, &img, err) < 0) {
 		struct ar_err ignored = { 0 };
 		storage_container_remove(s, out->id, true, &ignored);

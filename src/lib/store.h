@@ -133,7 +133,14 @@ int store_container_list(struct store *s, container_fn fn, void *data, struct ar
 /* Unmounts and removes the container's dir, its row and volume uses, then
  * an untagged image it was the last user of. */
 int store_container_remove(struct store *s, const char *id, struct ar_err *err);
-/* The chain of layer dirs for sandbox_mount: top-most first. */
+/* An engine container's own bottom layer, <dir>/init (docker's init
+ * layer): empty /etc/hosts, /etc/resolv.conf and /etc/hostname for the
+ * engine's bind mounts to land on, so that the container's changes (diff,
+ * commit) never show those mount points. */
+#define STORE_INIT_LAYER "init"
+
+/* The chain of layer dirs for sandbox_mount: top-most first (the init
+ * layer, when the container has one, then the image's). */
 int store_container_lowers(struct store *s, const struct container_info *c, char ***out,
 			   size_t *n, struct ar_err *err);
 

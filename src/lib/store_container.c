@@ -183,7 +183,12 @@ int store_container_lowers(struct store *s, const struct container_info *c, char
 {
 	sqlite3_stmt *q;
 	char **v = xcalloc(1, sizeof *v);
+	_cleanup_free_ char *init = xasprintf("%s/" STORE_INIT_LAYER, c->dir);
+	struct stat st;
 
+	/* The engine's init layer is the topmost lower (store.h). */
+	if (stat(init, &st) == 0 && S_ISDIR(st.st_mode))
+		strv_push(&v, steal_ptr(&init));
 	if (db_prepare(s->db, &q, err, "SELECT layer_id FROM image_layers WHERE image_id = ? "
 		       "ORDER BY position DESC", "s", c->image_id) < 0) {
 		free(v);
