@@ -267,6 +267,7 @@ static json_object *mounts_json(json_object *oci, const char *volumes_dir)
 		for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++)
 			dflt |= dst && strcmp(dst, defaults[d]) == 0;
 		dflt |= dst && strcmp(dst, BUNDLE_INIT_PATH) == 0;	/* --init's own */
+		dflt |= dst && src && engine_net_file_mount(dst, src);	/* /etc/hosts ... */
 		if (dflt || dst == NULL || src == NULL || type == NULL)
 			continue;
 		for (size_t o = 0; opts && o < json_object_array_length(opts); o++)

@@ -111,6 +111,10 @@ void engine_net_neighbours_changed(struct engine *e, char *const *network_ids);
  * IPAddress, Gateway, IPPrefixLen at the top. */
 json_object *engine_net_settings(struct engine *e, const struct engine_info *i);
 
+/* Whether a config.json mount is one of the engine's /etc/hosts,
+ * /etc/resolv.conf, /etc/hostname (docker's inspect leaves them out). */
+bool engine_net_file_mount(const char *destination, const char *source);
+
 /* Reconcile: nft rules of containers that do not run and of networks that
  * do not exist; called by engine_refresh's crash recovery. */
 void engine_net_reconcile(struct engine *e);

@@ -272,3 +272,15 @@ void net_hosts_refresh(struct engine *e, char *const *network_ids, const char *e
 		net_info_free(&n);
 	}
 }
+
+bool engine_net_file_mount(const char *dst, const char *src)
+{
+	static const char *const names[] = { "hosts", "resolv.conf", "hostname" };
+	const char *base = strrchr(src, '/');
+
+	for (size_t i = 0; base && i < sizeof names / sizeof names[0]; i++)
+		if (strncmp(dst, "/etc/", 5) == 0 && strcmp(dst + 5, names[i]) == 0 &&
+		    strcmp(base + 1, names[i]) == 0)
+			return true;
+	return false;
+}

@@ -113,25 +113,34 @@ struct script {
 	size_t len, cap;
 };
 
+static void script_append(struct script *s, const char *text, size_t len)
+{
+	if (s->len + len + 1 > s->cap) {
+		s->cap = (s->len + len + 1) * 2;
+		s->text = xrealloc(s->text, s->cap);
+	}
+	memcpy(s->text + s->len, text, len);
+	s->len += len;
+	s->text[s->len] = '\0';
+}
+
+/* Adds one command. Commands are joined by "; " on one line, so that an
+ * error of nft's can be traced to its command (see nft_error_summary). */
 static void __attribute__((format(printf, 2, 3))) script_addf(struct script *s, const char *fmt,
 							     ...)
 {
+	_cleanup_free_ char *command = NULL;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vasprintf(&command, fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		abort();
-	if (s->len + (size_t)n + 1 > s->cap) {
-		s->cap = (s->len + (size_t)n + 1) * 2;
-		s->text = xrealloc(s->text, s->cap);
-	}
-	va_start(ap, fmt);
-	vsnprintf(s->text + s->len, s->cap - s->len, fmt, ap);
-	va_end(ap);
-	s->len += (size_t)n;
+	if (s->len > 0)
+		script_append(s, "; ", 2);
+	script_append(s, command, (size_t)n);
 }
 
 /* ---- running nft ---- */
@@ -173,11 +182,44 @@ static int nft_errno(const char *text)
 	return EIO;
 }
 
-/* nft's error text is "Error: WHAT\n<the script's line>\n   ^^^^\n",
- * possibly several times: the first error with the line it is about. */
+/* The command of a one-line script that column `col` falls in: commands
+ * end at a ';' outside braces (chain specs) and quotes (comments). */
+static void command_at(const char *line, size_t len, size_t col, size_t *start, size_t *end)
+{
+	bool quoted = false;
+	int depth = 0;
+
+	*start = 0;
+	*end = len;
+	for (size_t i = 0; i < len; i++) {
+		if (line[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && line[i] == '{')
+			depth++;
+		else if (!quoted && line[i] == '}')
+			depth--;
+		else if (!quoted && depth == 0 && line[i] == ';') {
+			if (i >= col) {
+				*end = i;
+				break;
+			}
+			*start = i + 1;
+		}
+	}
+	while (*start < *end && line[*start] == ' ')
+		(*start)++;
+	while (*end > *start && line[*end - 1] == ' ')
+		(*end)--;
+}
+
+/* nft's error text is "Error: WHAT\n<the script's line>\n    ^^^^\n",
+ * possibly several times: the first error with the command the marks
+ * point into. (Scripts are one line: of a script of several, nft 1.0.6
+ * prints the first line whichever the error is on.) */
 static char *nft_error_summary(const char *text)
 {
-	const char *what, *line, *line_end, *what_end;
+	const char *what, *what_end, *line, *marks;
+	size_t line_len, col, start, end;
 
 	if (text == NULL || text[strspn(text, " \t\n")] == '\0')
 		return xstrdup("nft failed without saying why");
@@ -185,16 +227,16 @@ static char *nft_error_summary(const char *text)
 	what = what ? what + strlen("Error: ") : text + strspn(text, " \t\n");
 	what_end = what + strcspn(what, "\n");
 	line = *what_end ? what_end + 1 : what_end;
-	line += strspn(line, " \t");
-	line_end = line + strcspn(line, "\n");
-	while (what_end > what && (what_end[-1] == ' ' || what_end[-1] == '\t'))
+	line_len = strcspn(line, "\n");
+	marks = line[line_len] ? line + line_len + 1 : line + line_len;
+	col = strspn(marks, " ");
+	while (what_end > what && what_end[-1] == ' ')
 		what_end--;
-	while (line_end > line && (line_end[-1] == ' ' || line_end[-1] == '\t'))
-		line_end--;
-	if (line + strspn(line, "^~ ") >= line_end)	/* no line, or only the marks */
+	if (line_len == 0 || (marks[col] != '^' && marks[col] != '~') || col >= line_len)
 		return xasprintf("%.*s", (int)(what_end - what), what);
-	return xasprintf("%.*s (in `%.*s`)", (int)(what_end - what), what,
-			 (int)(line_end - line), line);
+	command_at(line, line_len, col, &start, &end);
+	return xasprintf("%.*s (in `%.*s`)", (int)(what_end - what), what, (int)(end - start),
+			 line + start);
 }
 
 /* Runs one nft script: one transaction. json: output as JSON with handles
@@ -413,19 +455,19 @@ static bool comment_is(const struct listed_rule *r, const char *comment)
 static void script_add_chains(struct script *s)
 {
 	for (int c = 0; c < CH_COUNT; c++)
-		script_addf(s, "add chain ip %s %s%s\n", NFT_TABLE, chains[c].name, chains[c].spec);
+		script_addf(s, "add chain ip %s %s%s", NFT_TABLE, chains[c].name, chains[c].spec);
 }
 
 static void script_add_jumps(struct script *s)
 {
 	for (size_t i = 0; i < sizeof jumps / sizeof jumps[0]; i++)
-		script_addf(s, "add rule ip %s %s %s\n", NFT_TABLE, chains[jumps[i].chain].name,
+		script_addf(s, "add rule ip %s %s %s", NFT_TABLE, chains[jumps[i].chain].name,
 			    jumps[i].rule);
 }
 
 static void script_delete_rule(struct script *s, const struct listed_rule *r)
 {
-	script_addf(s, "delete rule ip %s %s handle %llu\n", NFT_TABLE, chains[r->chain].name,
+	script_addf(s, "delete rule ip %s %s handle %llu", NFT_TABLE, chains[r->chain].name,
 		    (unsigned long long)r->handle);
 }
 
@@ -438,7 +480,7 @@ static void script_renew_token(struct script *s, const struct table_state *st)
 			script_delete_rule(s, &st->rules[i]);
 }
 
-/* rules: complete "add rule ..." lines, each ending in "\n". NULL when the
+/* rules: complete "add rule ..." commands. NULL when the
  * table already is as asked (nothing of the tag, nothing to add). */
 static char *script_replace(const struct table_state *st, const char *tag, char *const *rules)
 {
@@ -448,7 +490,7 @@ static char *script_replace(const struct table_state *st, const char *tag, char 
 	if (!st->exists) {
 		/* `create`: when another process made the table meanwhile,
 		 * the script fails and is built anew from its table. */
-		script_addf(&s, "create table ip %s\n", NFT_TABLE);
+		script_addf(&s, "create table ip %s", NFT_TABLE);
 		script_add_chains(&s);
 		script_add_jumps(&s);
 	} else {
@@ -510,7 +552,7 @@ static char *rule_line(const char *chain, const char *tag, const char *fmt, ...)
 	if (vasprintf(&body, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	return xasprintf("add rule ip %s %s %s comment \"%s\"\n", NFT_TABLE, chain, body, tag);
+	return xasprintf("add rule ip %s %s %s comment \"%s\"", NFT_TABLE, chain, body, tag);
 }
 
 static int check_net(const struct nft_net *n, struct ar_err *err)
@@ -711,7 +753,7 @@ int nft_table_del_if_unused(struct ar_err *err)
 			return 0;
 		/* The token: a rule added since the listing makes this fail. */
 		script_renew_token(&s, &st);
-		script_addf(&s, "delete table ip %s\n", NFT_TABLE);
+		script_addf(&s, "delete table ip %s", NFT_TABLE);
 		r = nft_run(ctx, false, s.text, NULL, err);
 		free(s.text);
 		if (r == 0)

@@ -178,12 +178,13 @@ lan_network_test() { # lan_network_test DRIVER
 	assert_eq "$(net_ins web 'n["Labels"]')" '{"team": "a"}'
 	assert_eq "$(net_ins web 'n["Containers"]')" '{}'
 	assert_eq "$(net_ins "${NET_ID:0:12}" 'n["Name"]')" web
-	# a name taken, a subnet overlapping web's: refused, nothing made
+	# a name taken, a subnet overlapping web's: refused (docker's status 1),
+	# nothing made
 	erun network create web
-	assert_status 125
+	assert_status 1
 	assert_contains "$stderr" web
 	erun network create --subnet 10.123.0.128/25 other
-	assert_status 125
+	assert_status 1
 	assert_contains "$stderr" 10.123.0.128/25
 	erun network rm web
 	assert_success
@@ -259,18 +260,17 @@ lan_network_test() { # lan_network_test DRIVER
 }
 
 @test "network: containers on different networks cannot reach each other" {
-	local a a_ip
+	local a_ip
 	mk_net n1 --subnet 10.123.2.0/24
 	mk_net n2 --subnet 10.123.3.0/24
-	serving --name a --network n1
-	a=$ID
-	a_ip=$(ctr_ip "$a" n1)
-	idle --name b --network n2
+	serving --name ca --network n1
+	a_ip=$(ctr_ip "$ID" n1)
+	idle --name cb --network n2
 	refute_reaches "$ID" tcp "$a_ip" 80
 	refute_reaches "$ID" udp "$a_ip" 80
-	# nor by name: a is not in b's /etc/hosts
-	! hosts_has "$ID" "$a_ip" a || fail "a is in /etc/hosts of b"
-	net_get "$ID" tcp a 80 1
+	# nor by name: ca is not in cb's /etc/hosts
+	! hosts_has "$ID" "$a_ip" ca || fail "ca is in /etc/hosts of cb"
+	net_get "$ID" tcp ca 80 1
 	assert_failure
 	# while a container on n1 does (the checks above are not vacuous)
 	idle --network n1
@@ -527,15 +527,17 @@ lan_network_test() { # lan_network_test DRIVER
 	assert_contains "$stderr" nosuch
 	erun run -d --network f1 -p notaport busybox true
 	assert_status 125
+	# network create: docker's status 1 for what the engine refuses
 	erun network create --subnet 10.123.11.0/25 f2
-	assert_status 125
+	assert_status 1
 	erun network create --subnet 10.123.13.0/24 --gateway 10.9.9.9 f3
-	assert_status 125
+	assert_status 1
 	assert_contains "$stderr" 10.9.9.9
 	erun network create -d transparent --subnet 10.123.13.0/24 f4
-	assert_status 125
+	assert_status 1
 	erun network create -d nosuchdriver f5
-	assert_status 125
+	assert_failure
+	assert_contains "$stderr" nosuchdriver
 	assert_eq "$(eng ps -aq)" "$before_ps" "containers"
 	assert_eq "$(eng network ls -q)" "$before_nets" "networks"
 	net_same before
@@ -553,6 +555,10 @@ lan_network_test() { # lan_network_test DRIVER
 	kill -9 "$mon" "$init"
 	wait_pid_gone "$init"
 	wait_pid_gone "$mon"
+	# nobody has cleaned up yet: the victim's rules are still there
+	run net_same before ruleset
+	assert_failure
+	assert_contains "$output" "argon:ctr:$victim"
 	eng ps -a >/dev/null
 	net_same before links addrs routes ruleset
 	refute_reaches pns tcp "$HOST_IP" 8087
