@@ -669,19 +669,22 @@ void engine_net_teardown(struct engine *e, const char *id)
 	json_object_put(opts);
 }
 
-/* Whether a container's rules may stay: it exists and is not exited. */
-static bool container_live(struct engine *e, const char *id)
+/* Whether a container's rules are ours and stale: it is one of this
+ * store's, and exited. The table is per network namespace, not per store:
+ * a container this store does not know may be another store's, whose
+ * rules are not ours to judge. */
+static bool container_stale(struct engine *e, const char *id)
 {
 	sqlite3_stmt *q;
-	bool live = false;
+	bool stale = false;
 
 	if (db_prepare(e->store->db, &q, NULL, "SELECT state FROM containers WHERE id = ?", "s",
 		       id) < 0)
-		return true;	/* unsure: keep */
+		return false;	/* unsure: keep */
 	if (sqlite3_step(q) == SQLITE_ROW)
-		live = strcmp((const char *)sqlite3_column_text(q, 0), "exited") != 0;
+		stale = strcmp((const char *)sqlite3_column_text(q, 0), "exited") == 0;
 	sqlite3_finalize(q);
-	return live;
+	return stale;
 }
 
 void engine_net_reconcile(struct engine *e)
@@ -689,18 +692,10 @@ void engine_net_reconcile(struct engine *e)
 	char **ctrs = NULL, **nets = NULL;
 	struct ar_err ignored = { 0 };
 
-	if (nft_list_tags(&ctrs, &nets, &ignored) == 0) {
+	if (nft_list_tags(&ctrs, &nets, &ignored) == 0)
 		for (size_t i = 0; ctrs && ctrs[i]; i++)
-			if (!container_live(e, ctrs[i]))
+			if (container_stale(e, ctrs[i]))
 				nft_container_del(ctrs[i], &ignored);
-		for (size_t i = 0; nets && nets[i]; i++) {
-			struct net_info n;
-			if (netdb_find(e->store, nets[i], &n, &ignored) == 0)
-				net_info_free(&n);
-			else if (ignored.errnum == ENOENT)
-				nft_network_del(nets[i], &ignored);
-		}
-	}
 	strv_free(ctrs);
 	strv_free(nets);
 	ar_err_clear(&ignored);

@@ -115,8 +115,10 @@ json_object *engine_net_settings(struct engine *e, const struct engine_info *i);
  * /etc/resolv.conf, /etc/hostname (docker's inspect leaves them out). */
 bool engine_net_file_mount(const char *destination, const char *source);
 
-/* Reconcile: nft rules of containers that do not run and of networks that
- * do not exist; called by engine_refresh's crash recovery. */
+/* Reconcile: the nft rules of this store's containers that exited without
+ * their monitor's teardown; called by the crash recovery (engine_state.c).
+ * Rules of ids this store does not know are left: the table is shared by
+ * every store in the network namespace. */
 void engine_net_reconcile(struct engine *e);
 
 #endif

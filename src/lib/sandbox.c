@@ -410,6 +410,11 @@ static int mount_overlay_new(struct ovl *o, struct ar_err *err)
 	if (fsfd < 0)
 		return errno == ENOSYS ? 1 : ar_error(err, errno, "fsopen overlay");
 	o->fsfd = fsfd;
+	/* Before 6.5 overlayfs parses options the legacy way: fsconfig takes
+	 * any key, and "lowerdir+" fails only at create. A key no overlayfs
+	 * knows tells the two apart. */
+	if (fsconfig(fsfd, FSCONFIG_SET_FLAG, "argon-no-such-option", NULL, 0) == 0)
+		return 1;
 	if (fs_set(o, "lowerdir+", o->lowers[0]) < 0) {
 		e = errno;
 		fs_log(fsfd, why, sizeof why);

@@ -346,7 +346,32 @@ prep_store_dir() {
 	EXTRA_STORES+=("$PREP_STORE")
 }
 
-setup_file() { storage_setup_file; }
-teardown_file() { storage_teardown_file; }
+# The machine's own network configuration, which no test may change: every
+# engine test file compares it at its end (network.bats after each test).
+machine_net_state() {
+	echo "== links"
+	ip -o link | sed -E 's/ link-netnsid [0-9]+//'
+	echo "== addrs"
+	ip -o addr | sed -E 's/\\? *valid_lft.*//'
+	echo "== ruleset"
+	nft list ruleset 2>&1 | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
+	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
+}
+
+setup_file() {
+	storage_setup_file || return 1
+	ENG_MACHINE_NET=$(machine_net_state)
+	export ENG_MACHINE_NET
+}
+teardown_file() {
+	local now
+	now=$(machine_net_state)
+	storage_teardown_file
+	[ "$now" == "$ENG_MACHINE_NET" ] || {
+		echo "this machine's network configuration changed (< before, > now):" >&2
+		diff <(echo "$ENG_MACHINE_NET") <(echo "$now") >&2
+		return 1
+	}
+}
 setup() { engine_setup; }
 teardown() { engine_teardown; }

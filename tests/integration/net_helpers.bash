@@ -14,9 +14,13 @@
 # nft ruleset and ip_forward are snapshotted at net_setup and compared at
 # net_teardown: a test may never change them.
 #
-# Loaded after engine_helpers (`load engine_helpers; load net_helpers`).
+# Loaded after engine_helpers (`load engine_helpers; load net_helpers`),
+# whose setup and teardown it replaces: setup is engine_setup + net_setup,
+# teardown stops the servers, runs engine_teardown (its `rm -f` inside the
+# host ns), then net_teardown.
 #
-#   net_setup                 makes the two namespaces (called by setup)
+#   net_setup                 makes the two namespaces, sets ENG_WRAP and
+#                             unsets ARGON_DEFAULT_NETWORK (called by setup)
 #   hns CMD... / pns CMD...   CMD in the host / peer namespace
 #   hns_bg NAME CMD...        CMD in the background in the host / peer ns,
 #   pns_bg NAME CMD...        stdout/stderr to $TMP/NAME.out/.err; its pid
@@ -163,7 +167,8 @@ net_state() {
 				s@link/(ether|none) [0-9a-f:]+( brd [0-9a-f:]+)?@link/\1@' | LC_ALL=C sort
 			;;
 		addrs) hns ip -o -4 addr | sed -E 's/^[0-9]+: //; s/\\? *valid_lft.*//' | LC_ALL=C sort ;;
-		routes) hns ip -4 route show table all | grep -v '^local\|^broadcast' | LC_ALL=C sort ;;
+		# linkdown: the carrier, which follows the bridge's ports a moment late
+		routes) hns ip -4 route show table all | grep -v '^local\|^broadcast' | sed 's/ linkdown//' | LC_ALL=C sort ;;
 		ruleset) hns nft list ruleset | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/' ;;
 		ipam) net_ipam ;;
 		*) echo "net_state: unknown part $part" >&2; return 1 ;;
@@ -205,16 +210,8 @@ net_snapshot_parts() {
 	awk -v want=" $* " '/^== / { keep = index(want, " " $2 " ") > 0 } keep' "$file"
 }
 
-# The machine's own network configuration, which no test may change.
-machine_net_state() {
-	echo "== links"
-	ip -o link | sed -E 's/ link-netnsid [0-9]+//'
-	echo "== addrs"
-	ip -o addr | sed -E 's/\\? *valid_lft.*//'
-	echo "== ruleset"
-	nft list ruleset 2>&1 | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
-	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
-}
+# machine_net_state (engine_helpers.bash): the machine's own network
+# configuration, which no test may change.
 
 # ---------------------------------------------------------------- setup
 

@@ -10,10 +10,11 @@
 #include <nftables/libnftables.h>
 #include <poll.h>
 #include <sched.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -175,12 +176,15 @@ NETNS_TEST(network_add_creates_table_chains_rules)
 	CHECK_CONTAINS(text, "type nat hook output priority -100; policy accept;");
 	CHECK_CONTAINS(text, "type nat hook postrouting priority srcnat; policy accept;");
 	CHECK_CONTAINS(text, "type filter hook forward priority filter; policy accept;");
+	CHECK_CONTAINS(text, "type filter hook input priority filter; policy accept;");
+	/* The bridge's route_localnet opens no way to the host's loopback. */
+	CHECK_CONTAINS(text, "iifname \"br-a\" ip daddr 127.0.0.0/8 ct state != { established, related } drop comment \"argon:net:aa01\"");
 	/* One jump each, loopback destinations never from prerouting. */
 	CHECK(count(text, "jump publish") == 2);
 	CHECK_CONTAINS(text, "ip daddr != 127.0.0.0/8 fib daddr type local jump publish comment \"argon:jump\"");
 	CHECK_CONTAINS(text, "\t\tfib daddr type local jump publish comment \"argon:jump\"");
 
-	CHECK(tagged("argon:net:" ID_A) == 6);
+	CHECK(tagged("argon:net:" ID_A) == 7);
 	CHECK_CONTAINS(text, "oifname \"br-a\" iifname != \"br-a\" ct status dnat accept comment \"argon:net:aa01\"");
 	CHECK_CONTAINS(text, "oifname \"br-a\" iifname != \"br-a\" ct state established,related accept comment \"argon:net:aa01\"");
 	CHECK_CONTAINS(text, "oifname \"br-a\" iifname != \"br-a\" drop comment \"argon:net:aa01\"");
@@ -190,7 +194,7 @@ NETNS_TEST(network_add_creates_table_chains_rules)
 	CHECK_CONTAINS(text, "oifname \"br-a\" ip saddr 10.88.0.0/16 ct status dnat masquerade comment \"argon:net:aa01\"");
 	CHECK(count(text, "iifname \"br-a\" oifname != \"br-a\" drop") == 0);
 
-	CHECK(tagged("argon:net:" ID_B) == 6);
+	CHECK(tagged("argon:net:" ID_B) == 7);
 	CHECK_CONTAINS(text, "iifname \"br-b\" oifname != \"br-b\" drop comment \"argon:net:bb02\"");
 	CHECK(count(text, "oifname != \"br-b\" masquerade") == 0);
 	CHECK_CONTAINS(text, "oifname \"br-b\" ip saddr 10.99.1.0/24 ct status dnat masquerade");
@@ -209,13 +213,13 @@ NETNS_TEST(network_add_is_idempotent_and_replaces)
 	twice = nft_text("list table ip argon");
 	CHECK(once && twice);
 	CHECK(count(once, "\n") == count(twice, "\n"));
-	CHECK(tagged("argon:net:" ID_A) == 6);
+	CHECK(tagged("argon:net:" ID_A) == 7);
 	CHECK(tagged("argon:jump") == 2);
 
 	/* The same network made internal: its rules replaced, not added. */
 	n.outbound = false;
 	CHECK(nft_network_add(&n, &err) == 0);
-	CHECK(tagged("argon:net:" ID_A) == 6);
+	CHECK(tagged("argon:net:" ID_A) == 7);
 	CHECK(tagged("argon:jump") == 2);
 	free(twice);
 	twice = nft_text("list table ip argon");
@@ -283,10 +287,10 @@ NETNS_TEST(delete_leaves_the_others)
 	CHECK(nft_container_del(ID_A, &err) == 0);
 	CHECK(tagged("argon:ctr:" ID_A) == 0);
 	CHECK(tagged("argon:ctr:" ID_B) == 2);
-	CHECK(tagged("argon:net:" ID_A) == 6);
+	CHECK(tagged("argon:net:" ID_A) == 7);
 	CHECK(nft_network_del(ID_B, &err) == 0);
 	CHECK(tagged("argon:net:" ID_B) == 0);
-	CHECK(tagged("argon:net:" ID_A) == 6);
+	CHECK(tagged("argon:net:" ID_A) == 7);
 	CHECK(tagged("argon:ctr:" ID_B) == 2);
 }
 
@@ -450,31 +454,60 @@ NETNS_TEST(other_tables_untouched)
 NETNS_TEST(nft_failure_reported_and_nothing_changed)
 {
 	struct ar_err err = { 0 };
-	struct nft_net na = net_of(ID_A, "br-a", "10.88.0.0", 16, true);
+	struct nft_port p[] = { port_of(IPPROTO_TCP, "0.0.0.0", 8080, "10.88.0.2", 80) };
 	_cleanup_free_ char *before = NULL, *after = NULL;
 	struct nft_ctx *ctx;
 	int r;
 
 	NEED_NFT();
-	/* A table of that name whose forward chain argon cannot have made. */
+	/* A table of that name whose publish chain argon cannot have made:
+	 * a filter base chain takes neither a jump nor a dnat. */
 	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
 	CHECK(ctx != NULL);
 	nft_ctx_buffer_error(ctx);
 	r = nft_run_cmd_from_buffer(ctx, "add table ip argon\n"
-				    "add chain ip argon forward { type filter hook forward priority 7; }\n");
+				    "add chain ip argon publish { type filter hook input priority 0; }\n");
 	nft_ctx_free(ctx);
 	CHECK(r == 0);
 	before = nft_text("list ruleset");
-	CHECK(nft_network_add(&na, &err) == -1);
+	CHECK(nft_ports_add(ID_A, p, 1, &err) == -1);
 	fprintf(stderr, "  (expected) %s\n", err.msg);
 	/* nft's reason, and the command it was about. */
-	CHECK_STR(err.msg, "add nft rules of network `aa01`: Could not process rule: Operation not "
-			   "supported (in `add chain ip argon forward { type filter hook forward "
-			   "priority filter; policy accept; }`)");
+	CHECK_STR(err.msg, "add nft rules of container `aa01`: Could not process rule: Operation "
+			   "not supported (in `add rule ip argon prerouting ip daddr != 127.0.0.0/8 "
+			   "fib daddr type local jump publish comment \"argon:jump\"`)");
 	CHECK(err.errnum == EOPNOTSUPP);
 	after = nft_text("list ruleset");
 	CHECK_STR(after, before);
 	ar_err_clear(&err);
+}
+
+NETNS_TEST(without_net_admin_refused_quietly)
+{
+	struct ar_err err = { 0 };
+	struct nft_port p[] = { port_of(IPPROTO_TCP, "0.0.0.0", 8080, "10.88.0.2", 80) };
+	_cleanup_close_ int out = memfd_create("stderr", MFD_CLOEXEC);
+	char **ctrs = NULL, **nets = NULL;
+	int saved_stderr = dup(2), r1, r2, r3;
+	struct stat st;
+
+	NEED_NFT();
+	CHECK(out >= 0 && saved_stderr >= 0);
+	/* Leaving uid 0 drops every capability. */
+	CHECK(setresgid(65534, 65534, 65534) == 0 && setresuid(65534, 65534, 65534) == 0);
+	dup2(out, 2);
+	r1 = nft_list_tags(&ctrs, &nets, &err);
+	r2 = err.errnum;
+	ar_err_clear(&err);
+	r3 = nft_ports_add(ID_A, p, 1, &err);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	CHECK(r1 == -1 && r2 == EPERM && ctrs == NULL && nets == NULL);
+	CHECK(r3 == -1 && err.errnum == EPERM);
+	CHECK_STR(err.msg, "add nft rules of container `aa01`: nftables needs CAP_NET_ADMIN");
+	ar_err_clear(&err);
+	/* libnftables' "you must be root" never printed. */
+	CHECK(fstat(out, &st) == 0 && st.st_size == 0);
 }
 
 /* ---- real traffic through a published port on loopback ---- */
@@ -576,30 +609,52 @@ NETNS_TEST(published_port_redirects_traffic)
 /* ---- several processes at once ---- */
 
 #define WORKERS 4
-#define ROUNDS 12
+#define ROUNDS 20
 
 static const char *const worker_ids[WORKERS] = { "c0", "c1", "c2", "c3" };
 
+/* Whether the worker's own rules are all there (nobody else deletes them). */
+static bool worker_rules_there(int w, bool with_network)
+{
+	_cleanup_free_ char *ctr = xasprintf("argon:ctr:%s", worker_ids[w]);
+	_cleanup_free_ char *net = xasprintf("argon:net:%s", worker_ids[w]);
+
+	return tagged(ctr) == 2 && (!with_network || tagged(net) == 7);
+}
+
 /* Worker 0 keeps adding and deleting a container of its own and deleting
- * the table when unused; the others keep replacing their rules. */
+ * the table when unused; the others keep adding their rules, looking
+ * whether they are there, and deleting them (so that the table is often
+ * unused): a delete of the table built from a listing older than their
+ * change would take their rules along. At the end they add them once more. */
 static int worker(int w)
 {
 	struct ar_err err = { 0 };
 	struct nft_port p[] = { port_of(IPPROTO_TCP, "0.0.0.0", (uint16_t)(8000 + w), "10.88.0.2", 80),
 				port_of(IPPROTO_UDP, "0.0.0.0", (uint16_t)(8000 + w), "10.88.0.2", 80) };
+	const char *id = worker_ids[w];
 	char bridge[IFNAMSIZ];
 	struct nft_net n;
 	int r = 0;
 
 	snprintf(bridge, sizeof bridge, "br-%d", w);
-	n = net_of(worker_ids[w], bridge, "10.88.0.0", 16, w % 2);
+	n = net_of(id, bridge, "10.88.0.0", 16, w % 2);
 	for (int i = 0; r == 0 && i < ROUNDS; i++) {
-		if (w == 0)
+		if (w == 0) {
 			r = nft_ports_add("ee", p, 2, &err) || nft_container_del("ee", &err) ||
-			    nft_table_del_if_unused(&err);
-		else
-			r = nft_ports_add(worker_ids[w], p, 2, &err) || nft_network_add(&n, &err);
+			    nft_table_del_if_unused(&err) || nft_table_del_if_unused(&err);
+			continue;
+		}
+		r = nft_ports_add(id, p, 2, &err) || nft_network_add(&n, &err);
+		if (r == 0 && !worker_rules_there(w, true)) {
+			fprintf(stderr, "  worker %d: rules gone in round %d\n", w, i);
+			return 1;
+		}
+		if (r == 0)
+			r = nft_container_del(id, &err) || nft_network_del(id, &err);
 	}
+	if (r == 0 && w > 0)
+		r = nft_ports_add(id, p, 2, &err) || nft_network_add(&n, &err);
 	if (r)
 		fprintf(stderr, "  worker %d: %s\n", w, err.msg);
 	ar_err_clear(&err);
@@ -626,13 +681,8 @@ NETNS_TEST(concurrent_changes_keep_one_jump_and_every_rule)
 	CHECK(!failed);
 	CHECK(tagged("argon:jump") == 2);
 	CHECK(tagged("argon:ctr:ee") == 0);
-	for (int w = 1; w < WORKERS; w++) {
-		_cleanup_free_ char *ctr = xasprintf("argon:ctr:%s", worker_ids[w]);
-		_cleanup_free_ char *net = xasprintf("argon:net:%s", worker_ids[w]);
-
-		CHECK(tagged(ctr) == 2);
-		CHECK(tagged(net) == 6);
-	}
+	for (int w = 1; w < WORKERS; w++)
+		CHECK(worker_rules_there(w, true));
 }
 
 UNIT_MAIN(
@@ -645,6 +695,7 @@ UNIT_MAIN(
 	UNIT(bad_input_refused_before_any_change),
 	UNIT(other_tables_untouched),
 	UNIT(nft_failure_reported_and_nothing_changed),
+	UNIT(without_net_admin_refused_quietly),
 	UNIT(published_port_redirects_traffic),
 	UNIT(concurrent_changes_keep_one_jump_and_every_rule),
 )
