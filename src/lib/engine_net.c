@@ -615,18 +615,17 @@ int engine_net_setup(struct engine *e, const char *id, pid_t pid, int **port_fds
 	*n_port_fds = 0;
 	s.opts = engine_config(e, id);
 	mode = net_mode_of(s.opts);
-	if (mode == NULL || strcmp(mode, "host") == 0 || strncmp(mode, "container:", 10) == 0) {
+	if (!net_mode_is_network(mode)) {
 		json_object_put(s.opts);
-		return 0;	/* no namespace of its own to wire */
+		return 0;	/* none: lo only; host, container:X: not its own */
 	}
 	s.nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s.nsfd < 0) {
 		ar_error(err, errno, "open `%s`", path);
 		goto out;
 	}
-	if (rtnl_open(&s.ctr, s.nsfd, err) < 0 || rtnl_link_up(&s.ctr, "lo", err) < 0)
-		goto out;
-	if (net_mode_is_network(mode) && (wire_all(&s, err) < 0 || publish(&s, err) < 0))
+	/* lo is up already (the runtime's init does it in a new namespace). */
+	if (rtnl_open(&s.ctr, s.nsfd, err) < 0 || wire_all(&s, err) < 0 || publish(&s, err) < 0)
 		goto out;
 	r = 0;
 	if (s.n_pubs) {
@@ -637,6 +636,49 @@ int engine_net_setup(struct engine *e, const char *id, pid_t pid, int **port_fds
 	}
 out:
 	setup_free(&s, r < 0);
+	return r;
+}
+
+/* --network container:X: X's namespace as it is now (X may have been
+ * restarted since config.json was written: a new init, a new path). */
+int engine_net_prepare(struct engine *e, const char *id, struct ar_err *err)
+{
+	json_object *opts = engine_config(e, id), *cfg = NULL, *lx, *nss;
+	const char *mode = net_mode_of(opts);
+	struct container_info c = { 0 };
+	struct engine_info x = { 0 };
+	int r = -1;
+
+	if (mode == NULL || strncmp(mode, "container:", 10) != 0) {
+		json_object_put(opts);
+		return 0;
+	}
+	if (engine_find(e, mode + 10, &x, err) < 0 || store_container_find(e->store, id, &c, err) < 0)
+		goto out;
+	if (x.state != ENGINE_RUNNING || x.init_pid <= 0) {
+		ar_fail(err, EINVAL, "--network %s: that container is not running", mode);
+		goto out;
+	}
+	_cleanup_free_ char *path = xasprintf("%s/config.json", c.dir);
+	_cleanup_free_ char *ns = xasprintf("/proc/%d/ns/net", (int)x.init_pid);
+	cfg = json_object_from_file(path);
+	if (cfg == NULL || !json_object_object_get_ex(cfg, "linux", &lx) ||
+	    !json_object_object_get_ex(lx, "namespaces", &nss)) {
+		ar_fail(err, EINVAL, "`%s` has no linux.namespaces", path);
+		goto out;
+	}
+	for (size_t i = 0; i < json_object_array_length(nss); i++) {
+		json_object *n = json_object_array_get_idx(nss, i);
+		if (strcmp(opt_str(n, "type") ? opt_str(n, "type") : "", "network") == 0)
+			json_object_object_add(n, "path", json_object_new_string(ns));
+	}
+	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY);
+	r = write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600, err);
+out:
+	json_object_put(cfg);
+	container_info_free(&c);
+	engine_info_free(&x);
+	json_object_put(opts);
 	return r;
 }
 

@@ -85,6 +85,10 @@ int engine_net_options(const struct engine_opts *o, json_object *into, struct ar
 int engine_net_reserve(struct engine *e, const char *container_id, char ***warnings,
 		       struct ar_err *err);
 
+/* Monitor, step 1, before the runtime creates the container: a
+ * container:X mode joins X's namespace as it is now (its init's). */
+int engine_net_prepare(struct engine *e, const char *container_id, struct ar_err *err);
+
 /* Monitor, step 1: the runtime has created the container (init `pid`
  * waits for start). Wires its namespace: links, addresses, routes, nft
  * rules of its networks and its published ports, and binds the host ports

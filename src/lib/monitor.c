@@ -398,7 +398,8 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 		o.console_sock_fd = m.console[1];
 		/* Between create and start the init waits: its network
 		 * namespace is wired now (engine_net.h). */
-		if (ar_container_create(&e->rt, &o, &m.init, &err) == 0 &&
+		if (engine_net_prepare(e, id, &err) == 0 &&
+		    ar_container_create(&e->rt, &o, &m.init, &err) == 0 &&
 		    (!m.io.tty || take_master(&m, &err) == 0))
 			engine_net_setup(e, id, m.init, &ports, &n_ports, &err);
 	}

@@ -438,6 +438,15 @@ lan_network_test() { # lan_network_test DRIVER
 	idle --network container:owner
 	assert_reaches "$ID" tcp 127.0.0.1 7200 127.0.0.1
 	assert_eq "$(eng exec "$ID" argon-testinit ifaces)" "$(eng exec "$owner" argon-testinit ifaces)"
+	# Both restarted: the joiner finds the owner's new namespace (a new
+	# init), not the path config.json had.
+	eng restart -t 1 "$owner" >/dev/null
+	retry 100 0.05 eval '[ "$(eng logs "$owner" | grep -c listening)" -ge 2 ]' ||
+		fail "the restarted owner does not listen again"
+	eng restart -t 1 "$ID" >/dev/null
+	wait_state "$ID" running
+	assert_reaches "$ID" tcp 127.0.0.1 7200 127.0.0.1
+	assert_eq "$(eng exec "$ID" argon-testinit ifaces)" "$(eng exec "$owner" argon-testinit ifaces)"
 	net_same before
 }
 
