@@ -67,6 +67,9 @@ int cli_each_container(struct cli *cli, int argc, char **argv, int first, cli_ea
 		       void *data, struct ar_err *err);
 /* For a cli_each_fn: prints `name` when r is 0 (docker's echo); returns r. */
 int cli_said(int r, const char *name);
+/* For a removal's cli_each_fn: cli_said, except that with `force` a
+ * missing one (ENOENT) is fine and prints nothing. */
+int cli_removed(int r, const char *name, bool force, struct ar_err *err);
 
 /* docker's `inspect`: a JSON array of one object per name in argv[1..];
  * `one` makes the object or fails (the message is printed, the rest go on,

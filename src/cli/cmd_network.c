@@ -411,15 +411,7 @@ static int network_inspect(struct cli *cli, int argc, char **argv, struct ar_err
 
 static int network_rm_one(struct cli *cli, const char *name, void *force, struct ar_err *err)
 {
-	if (engine_network_remove(&cli->engine, name, err) == 0) {
-		printf("%s\n", name);
-		return 0;
-	}
-	if (*(bool *)force && err->errnum == ENOENT) {	/* -f: a missing one is fine */
-		ar_err_clear(err);
-		return 0;
-	}
-	return -1;
+	return cli_removed(engine_network_remove(&cli->engine, name, err), name, *(bool *)force, err);
 }
 
 static int network_rm(struct cli *cli, int argc, char **argv, struct ar_err *err)

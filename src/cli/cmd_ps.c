@@ -251,7 +251,8 @@ static json_object *copy_of(json_object *v)
 
 /* docker's Mounts: what the user asked for (-v, --mount, --tmpfs), not
  * the runtime's default /proc, /dev, ... */
-static json_object *mounts_json(json_object *oci, const char *volumes_dir)
+static json_object *mounts_json(json_object *oci, const char *volumes_dir,
+			       const char *containers_dir)
 {
 	static const char *const defaults[] = { "/proc", "/dev", "/dev/pts", "/dev/shm",
 						"/dev/mqueue", "/sys", "/sys/fs/cgroup" };
@@ -267,7 +268,7 @@ static json_object *mounts_json(json_object *oci, const char *volumes_dir)
 		for (size_t d = 0; d < sizeof defaults / sizeof defaults[0]; d++)
 			dflt |= dst && strcmp(dst, defaults[d]) == 0;
 		dflt |= dst && strcmp(dst, BUNDLE_INIT_PATH) == 0;	/* --init's own */
-		dflt |= dst && src && engine_net_file_mount(dst, src);	/* /etc/hosts ... */
+		dflt |= dst && src && engine_net_file_mount(containers_dir, dst, src);
 		if (dflt || dst == NULL || src == NULL || type == NULL)
 			continue;
 		for (size_t o = 0; opts && o < json_object_array_length(opts); o++)
@@ -354,7 +355,8 @@ static json_object *container_json(struct engine *e, const struct engine_info *i
 			json_object_object_add(host, *k, copy_of(get(opts, *k)));
 	json_object_object_add(o, "HostConfig", host);
 	_cleanup_free_ char *volumes = xasprintf("%s/volumes", root);
-	json_object_object_add(o, "Mounts", mounts_json(get(cfg, "mounts"), volumes));
+	_cleanup_free_ char *containers = xasprintf("%s/containers", root);
+	json_object_object_add(o, "Mounts", mounts_json(get(cfg, "mounts"), volumes, containers));
 	json_object_object_add(o, "BundlePath", json_object_new_string(i->c.dir));
 	json_object_object_add(o, "GraphDriver", graph_driver_json(i));
 	json_object_object_add(o, "NetworkSettings", engine_net_settings(e, i));

@@ -157,6 +157,15 @@ int cli_said(int r, const char *name)
 	return r;
 }
 
+int cli_removed(int r, const char *name, bool force, struct ar_err *err)
+{
+	if (r < 0 && force && err->errnum == ENOENT) {	/* -f: a missing one is fine */
+		ar_err_clear(err);
+		return 0;
+	}
+	return r < 0 ? r : cli_said(r, name);
+}
+
 int cli_each(struct cli *cli, char *const *names, int n, cli_each_fn fn, void *data)
 {
 	int failed = 0;

@@ -109,25 +109,39 @@ int db_exec(sqlite3 *db, const char *sql, struct ar_err *err)
 	return 0;
 }
 
-static int db_migrate(sqlite3 *db, struct ar_err *err)
+static int user_version(sqlite3 *db, int *version, struct ar_err *err)
 {
 	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_error(db, err, "database");
+	*version = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int db_migrate(sqlite3 *db, struct ar_err *err)
+{
 	int version = 0;
 	size_t n = sizeof schema / sizeof schema[0];
 	_cleanup_free_ char *set = xasprintf("PRAGMA user_version = %zu", n);
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return db_error(db, err, "database");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (version < 0 || (size_t)version > n)
-		return ar_error(err, 0, "database schema version %d is newer than this argon (%zu)",
-				version, n);
-	if ((size_t)version == n)
-		return 0;
+	if (user_version(db, &version, err) < 0)
+		return -1;
+	if (version >= 0 && (size_t)version == n)
+		return 0;	/* the usual case: no lock taken */
+	/* Read again under the write lock: two commands starting at once
+	 * after an upgrade must not both run the same statements. */
 	if (db_begin(db, err) < 0)
 		return -1;
+	if (user_version(db, &version, err) < 0)
+		goto fail;
+	if (version < 0 || (size_t)version > n) {
+		ar_error(err, 0, "database schema version %d is newer than this argon (%zu)",
+			 version, n);
+		db_rollback(db);
+		return -1;
+	}
 	for (size_t i = (size_t)version; i < n; i++) {
 		if (db_exec(db, schema[i], err) < 0)
 			goto fail;

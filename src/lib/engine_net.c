@@ -20,7 +20,7 @@
 
 void net_veth_name(const char *container_id, const char *network_id, char out[16])
 {
-	snprintf(out, 16, "ar%.8s-%.4s", container_id, network_id);
+	snprintf(out, 16, "ar%.9s%.4s", container_id, network_id);
 }
 
 const char *net_mode_of(json_object *opts)
@@ -142,8 +142,15 @@ int engine_net_plan(struct engine *e, struct engine_opts *o, struct engine_net_p
 			ar_err_clear(err);	/* the default one is made on first use */
 			p->mode = xstrdup(NETDB_DEFAULT_NAME);
 		} else {
+			bool lan = n.driver == NET_TRANSPARENT || n.driver == NET_L2BRIDGE;
 			p->mode = xstrdup(n.name);
 			net_info_free(&n);
+			if (lan && ((o->net.ports && o->net.ports[0]) || o->net.publish_all)) {
+				engine_net_plan_free(p);
+				return ar_fail(err, EINVAL, "--network %s: a container on a %s "
+					       "network is on the LAN itself; there are no ports "
+					       "to publish", mode, "transparent or l2bridge");
+			}
 		}
 	} else {
 		p->mode = xstrdup(mode);
@@ -237,6 +244,10 @@ static int check_extra_host(const char *h, struct ar_err *err)
 
 	if (colon == NULL || colon == h)
 		return ar_fail(err, EINVAL, "invalid argument `%s` for --add-host: not NAME:IP", h);
+	for (const char *c = h; c < colon; c++)	/* one /etc/hosts line, one name */
+		if (*c <= ' ' || *c == 0x7f)
+			return ar_fail(err, EINVAL, "invalid argument `%s` for --add-host: the name "
+				       "holds a space or a control character", h);
 	if (strcmp(colon + 1, "host-gateway") != 0 && net_parse_ip(colon + 1, &a) < 0)
 		return ar_fail(err, EINVAL, "invalid argument `%s` for --add-host: `%s` is not an "
 			       "IPv4 address", h, colon + 1);
@@ -272,6 +283,7 @@ int engine_net_options(const struct engine_opts *o, json_object *into, struct ar
 		}
 	if (check_dns(n->dns, err) < 0 || port_bindings_json(n->ports, &pb, err) < 0 ||
 	    exposed_json(n->expose, exposed, err) < 0) {
+		json_object_put(pb);
 		json_object_put(exposed);
 		return -1;
 	}
@@ -647,6 +659,8 @@ int engine_net_prepare(struct engine *e, const char *id, struct ar_err *err)
 	const char *mode = net_mode_of(opts);
 	struct container_info c = { 0 };
 	struct engine_info x = { 0 };
+	_cleanup_free_ char *path = NULL, *ns = NULL;
+	const char *text;
 	int r = -1;
 
 	if (mode == NULL || strncmp(mode, "container:", 10) != 0) {
@@ -659,8 +673,8 @@ int engine_net_prepare(struct engine *e, const char *id, struct ar_err *err)
 		ar_fail(err, EINVAL, "--network %s: that container is not running", mode);
 		goto out;
 	}
-	_cleanup_free_ char *path = xasprintf("%s/config.json", c.dir);
-	_cleanup_free_ char *ns = xasprintf("/proc/%d/ns/net", (int)x.init_pid);
+	path = xasprintf("%s/config.json", c.dir);
+	ns = xasprintf("/proc/%d/ns/net", (int)x.init_pid);
 	cfg = json_object_from_file(path);
 	if (cfg == NULL || !json_object_object_get_ex(cfg, "linux", &lx) ||
 	    !json_object_object_get_ex(lx, "namespaces", &nss)) {
@@ -672,7 +686,7 @@ int engine_net_prepare(struct engine *e, const char *id, struct ar_err *err)
 		if (strcmp(opt_str(n, "type") ? opt_str(n, "type") : "", "network") == 0)
 			json_object_object_add(n, "path", json_object_new_string(ns));
 	}
-	const char *text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY);
+	text = json_object_to_json_string_ext(cfg, JSON_C_TO_STRING_PRETTY);
 	r = write_file_atomic_at(AT_FDCWD, path, text, strlen(text), 0600, err);
 out:
 	json_object_put(cfg);
@@ -726,6 +740,12 @@ static bool container_stale(struct engine *e, const char *id)
 	if (sqlite3_step(q) == SQLITE_ROW)
 		stale = strcmp((const char *)sqlite3_column_text(q, 0), "exited") == 0;
 	sqlite3_finalize(q);
+	if (stale) {	/* a start in progress: its monitor made it already */
+		_cleanup_free_ char *json = NULL;
+		struct ar_err none = { 0 };
+		stale = ar_container_state(&e->rt, id, &json, &none) < 0;
+		ar_err_clear(&none);
+	}
 	return stale;
 }
 
@@ -796,9 +816,13 @@ json_object *engine_net_settings(struct engine *e, const struct engine_info *i)
 	json_object_object_add(s, "SandboxKey", json_object_new_string(key));
 	json_object_object_add(s, "Ports", running && json_object_object_get_ex(opts, "Ports", &ports)
 						   ? json_object_get(ports) : json_object_new_object());
-	if (!net_mode_is_network(mode))
-		json_object_object_add(nets, mode ? mode : "none", json_object_new_object());
-	else if (netdb_endpoints_of_container(e->store, i->c.id, &eps, &n, NULL) < 0)
+	json_object_object_add(s, "IPAddress", json_object_new_string(""));
+	json_object_object_add(s, "Gateway", json_object_new_string(""));
+	json_object_object_add(s, "IPPrefixLen", json_object_new_int(0));
+	if (!net_mode_is_network(mode)) {
+		if (!mode || strncmp(mode, "container:", 10) != 0)	/* docker: {} for those */
+			json_object_object_add(nets, mode ? mode : "none", json_object_new_object());
+	} else if (netdb_endpoints_of_container(e->store, i->c.id, &eps, &n, NULL) < 0)
 		n = 0;
 	for (size_t k = 0; k < n; k++) {
 		struct net_info ni;

@@ -116,8 +116,10 @@ void engine_net_neighbours_changed(struct engine *e, char *const *network_ids);
 json_object *engine_net_settings(struct engine *e, const struct engine_info *i);
 
 /* Whether a config.json mount is one of the engine's /etc/hosts,
- * /etc/resolv.conf, /etc/hostname (docker's inspect leaves them out). */
-bool engine_net_file_mount(const char *destination, const char *source);
+ * /etc/resolv.conf, /etc/hostname: from a container's dir under
+ * `containers_dir` (docker's inspect leaves them out). */
+bool engine_net_file_mount(const char *containers_dir, const char *destination,
+			   const char *source);
 
 /* Reconcile: the nft rules of this store's containers that exited without
  * their monitor's teardown; called by the crash recovery (engine_state.c).

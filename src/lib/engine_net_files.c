@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -186,18 +187,27 @@ static char *resolv_text(json_object *opts, char ***warnings)
 		for (size_t i = 0; i < json_object_array_length(dns); i++)
 			addf(&text, "nameserver %s\n",
 			     json_object_get_string(json_object_array_get_idx(dns, i)));
-	} else if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, &len, NULL) == 0) {
+	} else if (mode && strcmp(mode, "host") == 0) {
 		/* In the host's namespace its loopback resolver works. */
-		if (mode && strcmp(mode, "host") == 0) {
+		if (read_file_at(AT_FDCWD, "/etc/resolv.conf", &host, &len, NULL) == 0) {
 			free(text);
 			text = steal_ptr(&host);
-		} else if (etc_resolv_filter(host, &text) == 0 && warnings) {
-			strv_push(warnings, xstrdup("WARNING: the host's /etc/resolv.conf has no "
-						    "nameserver a container can reach (only "
-						    "loopback ones): the container has none; "
-						    "give one with --dns"));
 		}
-		free(host);
+	} else {
+		_cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		struct ar_err none = { 0 };
+		free(text);
+		text = NULL;
+		if (root < 0 || etc_resolv_conf_text(root, &text, &none) <= 0) {
+			if (text == NULL)
+				text = xstrdup("");
+			if (warnings)
+				strv_push(warnings, xstrdup("WARNING: the host's resolv.conf has no "
+							    "nameserver a container can reach (only "
+							    "loopback ones): the container has none; "
+							    "give one with --dns"));
+		}
+		ar_err_clear(&none);
 	}
 	if (search && json_object_array_length(search) > 0) {
 		addf(&text, "search");
@@ -214,8 +224,24 @@ static char *resolv_text(json_object *opts, char ***warnings)
 	return text;
 }
 
+/* Writers of hosts files build them from the database and write them in
+ * place: one at a time, or two neighbours joining at once could each
+ * write a text that misses the other. */
+static int files_lock(struct engine *e)
+{
+	_cleanup_free_ char *path = xasprintf("%s/hosts.lock", e->state_dir);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 int net_hosts_write(struct engine *e, const char *id, struct ar_err *err)
 {
+	_cleanup_close_ int lock = files_lock(e);
 	struct container_info c;
 	json_object *opts;
 	int r;
@@ -232,6 +258,7 @@ int net_hosts_write(struct engine *e, const char *id, struct ar_err *err)
 
 int net_files_write(struct engine *e, const char *id, char ***warnings, struct ar_err *err)
 {
+	_cleanup_close_ int lock = files_lock(e);
 	struct container_info c;
 	json_object *opts;
 	int r = -1;
@@ -273,14 +300,19 @@ void net_hosts_refresh(struct engine *e, char *const *network_ids, const char *e
 	}
 }
 
-bool engine_net_file_mount(const char *dst, const char *src)
+bool engine_net_file_mount(const char *containers_dir, const char *dst, const char *src)
 {
 	static const char *const names[] = { "hosts", "resolv.conf", "hostname" };
-	const char *base = strrchr(src, '/');
+	size_t len = strlen(containers_dir);
+	const char *id = src + len + 1;
 
-	for (size_t i = 0; base && i < sizeof names / sizeof names[0]; i++)
+	/* <containers_dir>/<64 hex>/<name> */
+	if (strncmp(src, containers_dir, len) != 0 || src[len] != '/' ||
+	    strspn(id, "0123456789abcdef") != 64 || id[64] != '/')
+		return false;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strncmp(dst, "/etc/", 5) == 0 && strcmp(dst + 5, names[i]) == 0 &&
-		    strcmp(base + 1, names[i]) == 0)
+		    strcmp(id + 65, names[i]) == 0)
 			return true;
 	return false;
 }

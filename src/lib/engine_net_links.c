@@ -52,6 +52,8 @@ static int bridge_configure(struct rtnl *h, const struct net_info *n, struct ar_
 	return rtnl_link_up(h, n->bridge, err);
 }
 
+static bool nft_has_network(const char *id);
+
 int net_bridge_ensure(const struct net_info *n, struct ar_err *err)
 {
 	struct nft_net rules = { .id = n->id, .bridge = n->bridge, .subnet = n->subnet,
@@ -72,8 +74,9 @@ int net_bridge_ensure(const struct net_info *n, struct ar_err *err)
 	}
 	if (bridge_configure(&h, n, err) < 0)
 		goto out;
-	/* The rules come with the bridge (after a reboot both are gone). */
-	if (made && nft_network_add(&rules, err) < 0)
+	/* The rules come with the bridge (after a reboot both are gone), and
+	 * come back if someone flushed the ruleset since. */
+	if ((made || !nft_has_network(n->id)) && nft_network_add(&rules, err) < 0)
 		goto out;
 	/* docker does the same: without forwarding nothing leaves a nat
 	 * network. It is this namespace's setting (the host's, normally). */
@@ -88,6 +91,24 @@ out:
 	}
 	rtnl_close(&h);
 	return r < 0 ? ar_err_prefix(err, "bridge `%s` of network `%s`", n->bridge, n->name) : 0;
+}
+
+/* Whether the table holds the network's rules (unsure: say yes). */
+static bool nft_has_network(const char *id)
+{
+	char **ctrs = NULL, **nets = NULL;
+	struct ar_err err = { 0 };
+	bool has = true;
+
+	if (nft_list_tags(&ctrs, &nets, &err) == 0) {
+		has = false;
+		for (size_t i = 0; nets && nets[i] && !has; i++)
+			has = strcmp(nets[i], id) == 0;
+	}
+	strv_free(ctrs);
+	strv_free(nets);
+	ar_err_clear(&err);
+	return has;
 }
 
 void net_bridge_remove(const struct net_info *n)

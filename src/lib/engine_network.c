@@ -287,7 +287,8 @@ int engine_network_connect(struct engine *e, const char *net_ref, const char *ct
 	}
 	if (netdb_attach(e->store, i.c.id, &n, want, aliases, &ep, err) < 0)
 		goto out;
-	if (i.state == ENGINE_RUNNING && i.init_pid > 0 && wire_running(&i, &n, &ep, err) < 0) {
+	/* A created container's namespace is wired already (monitor step 1). */
+	if (i.state != ENGINE_EXITED && i.init_pid > 0 && wire_running(&i, &n, &ep, err) < 0) {
 		struct ar_err ignored = { 0 };
 		netdb_detach(e->store, i.c.id, n.id, &ignored);
 		ar_err_clear(&ignored);
@@ -352,7 +353,7 @@ int engine_network_disconnect(struct engine *e, const char *net_ref, const char 
 		net_info_free(&n);
 		return -1;
 	}
-	if (i.state == ENGINE_RUNNING && i.init_pid > 0 && unwire_running(e, &i, &n, err) < 0 &&
+	if (i.state != ENGINE_EXITED && i.init_pid > 0 && unwire_running(e, &i, &n, err) < 0 &&
 	    !force)
 		goto out;
 	ar_err_clear(err);

@@ -261,15 +261,18 @@ static void drop_init_stdio(void)
 static int place_fds(const struct mon_fds *f, const int *ports, size_t n_ports)
 {
 	const int src[] = { f->out, f->err, f->in, f->listen, f->log, f->dir };
+	/* Above every final place, so no dup2 below overwrites a copy. */
+	int base = MON_FD_END + (int)n_ports > 64 ? MON_FD_END + (int)n_ports : 64;
 	int high[6];
 
 	for (int k = 0; k < 6; k++)
-		if ((high[k] = src[k] < 0 ? -1 : fcntl(src[k], F_DUPFD_CLOEXEC, 64)) < 0 && src[k] >= 0)
+		if ((high[k] = src[k] < 0 ? -1 : fcntl(src[k], F_DUPFD_CLOEXEC, base)) < 0 &&
+		    src[k] >= 0)
 			return -1;
 	_cleanup_free_ int *port_high = xcalloc(n_ports + 1, sizeof *port_high);
 
 	for (size_t k = 0; k < n_ports; k++)
-		if ((port_high[k] = fcntl(ports[k], F_DUPFD_CLOEXEC, 64)) < 0)
+		if ((port_high[k] = fcntl(ports[k], F_DUPFD_CLOEXEC, base)) < 0)
 			return -1;
 	for (size_t k = 0; k < n_ports; k++)
 		if (dup2(port_high[k], MON_FD_END + (int)k) < 0)	/* dup2: no CLOEXEC */

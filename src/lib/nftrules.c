@@ -36,6 +36,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <time.h>
 
@@ -47,7 +51,7 @@
 #define TAG_JUMP "argon:jump"
 #define ID_MAX 64
 #define TAG_MAX (sizeof TAG_NET + ID_MAX)
-#define ATTEMPTS 32	/* scripts built from a listing another process outdated */
+#define ATTEMPTS 100	/* scripts built from a listing another process outdated */
 
 enum chain_id { CH_PUBLISH, CH_PREROUTING, CH_OUTPUT, CH_POSTROUTING, CH_FORWARD, CH_INPUT,
 		CH_COUNT };
@@ -466,12 +470,16 @@ static bool table_changed(struct nft_ctx *ctx, const struct table_state *before)
 	return changed;
 }
 
-/* A few milliseconds, different per process, before building anew: two
- * processes that keep outdating each other fall out of step. */
+/* A random pause, growing with the attempts (1-4 ms, up to 1-32 ms),
+ * before building anew: processes that keep outdating each other fall
+ * out of step (pids would not: they can be congruent). */
 static void retry_pause(unsigned attempt)
 {
-	unsigned ms = 1 + ((unsigned)getpid() * 7u + attempt * 13u) % (attempt < 8 ? 4u : 20u);
-	struct timespec ts = { 0, (long)ms * 1000000L };
+	unsigned r = 0, span = 4u << (attempt < 3 ? attempt : 3);
+
+	if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+		r = (unsigned)getpid() * 2654435761u + attempt;
+	struct timespec ts = { 0, (long)(1 + r % span) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
@@ -549,10 +557,29 @@ static char *script_replace(const struct table_state *st, const char *tag, char 
 	return s.text;
 }
 
+/* argon's writers of the table take turns, under one lock file for the
+ * machine (the table is per network namespace, but the work is a few
+ * milliseconds; a file per namespace would be left behind by every
+ * namespace). The jump-rule token alone leaves a window under heavy
+ * load: a table deleted as unused between another writer's listing and
+ * its commit. -1: no lock to be had; the token still guards. */
+#define WRITERS_LOCK "/run/lock/argon-nft.lock"
+static int writers_lock(void)
+{
+	int fd = open(WRITERS_LOCK, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd >= 0 && flock(fd, LOCK_EX) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Replaces every rule tagged `tag` by `rules` (may be empty) in one
  * transaction; without a table and without rules to add, nothing happens. */
 static int tag_replace(const char *tag, char *const *rules, struct ar_err *err)
 {
+	_cleanup_close_ int lock = writers_lock();
 	_cleanup_nft_ struct nft_ctx *ctx = nft_open(err);
 
 	if (ctx == NULL)
@@ -780,6 +807,7 @@ static bool table_in_use(const struct table_state *st)
 
 int nft_table_del_if_unused(struct ar_err *err)
 {
+	_cleanup_close_ int lock = writers_lock();
 	_cleanup_nft_ struct nft_ctx *ctx = nft_open(err);
 
 	if (ctx == NULL)

@@ -64,9 +64,10 @@ int prep_build(int hostfd, int layerfd, const struct prep_manifest *m, struct pr
  * `seed_hex`). Replaces anything taken from the host at those paths. */
 int prep_write_minimal_etc(int hostfd, int layerfd, const char *seed_hex, struct ar_err *err);
 
-/* Appends the lines of a resolv.conf `text` (modified) worth keeping in
- * another network namespace to *out: nameservers that are not loopback
- * ones, search, domain, options. Returns the nameservers kept. */
-unsigned etc_resolv_filter(char *text, char **out);
+/* A resolv.conf for another network namespace from the host's (read
+ * through hostfd): /etc/resolv.conf filtered, or systemd-resolved's
+ * upstream list when the first has only its loopback stub. Returns the
+ * nameservers kept (0: the text is a comment saying there are none). */
+int etc_resolv_conf_text(int hostfd, char **out, struct ar_err *err);
 
 #endif

@@ -119,7 +119,7 @@ static bool address_is_loopback(const char *addr)
 
 /* Appends the lines of `text` worth keeping to *out: non-loopback
  * nameservers, search, domain, options. Returns the nameservers kept. */
-unsigned etc_resolv_filter(char *text, char **out)
+static unsigned etc_resolv_filter(char *text, char **out)
 {
 	unsigned kept = 0;
 	char *save = NULL;
@@ -183,7 +183,7 @@ static int host_read_small(int hostfd, const char *path, char **out, struct ar_e
 /* The host's resolver setup minus what only works on the host. When the
  * host runs systemd-resolved (a loopback stub), its upstream servers are
  * in /run/systemd/resolve/resolv.conf, as Docker reads them too. */
-static int resolv_conf_text(int hostfd, char **out, struct ar_err *err)
+int etc_resolv_conf_text(int hostfd, char **out, struct ar_err *err)
 {
 	static const char *const sources[] = {
 		"/etc/resolv.conf", "/run/systemd/resolve/resolv.conf",
@@ -195,13 +195,14 @@ static int resolv_conf_text(int hostfd, char **out, struct ar_err *err)
 
 		if (host_read_small(hostfd, sources[i], &text, err) < 0)
 			return -1;
-		if (text && etc_resolv_filter(text, &kept) > 0) {
+		unsigned n = text ? etc_resolv_filter(text, &kept) : 0;
+		if (n > 0) {
 			*out = xasprintf("# from the host's %s, loopback servers left out\n%s",
 					 sources[i], kept);
-			return 0;
+			return (int)n;
 		}
 	}
-	*out = xstrdup("# argon prep: the host has no nameserver a container can reach\n"
+	*out = xstrdup("# argon: the host has no nameserver a container can reach\n"
 		       "# (none but loopback ones); add one here\n");
 	return 0;
 }
@@ -227,7 +228,7 @@ int prep_write_minimal_etc(int hostfd, int layerfd, const char *seed_hex, struct
 	char machine_id[34];
 
 	if (machine_id_text(seed_hex, machine_id, err) < 0 ||
-	    resolv_conf_text(hostfd, &resolv, err) < 0)
+	    etc_resolv_conf_text(hostfd, &resolv, err) < 0)
 		return -1;
 	etcfd = etc_open(layerfd, err);
 	if (etcfd < 0)

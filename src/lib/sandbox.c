@@ -415,6 +415,8 @@ static int mount_overlay_new(struct ovl *o, struct ar_err *err)
 	 * knows tells the two apart. */
 	if (fsconfig(fsfd, FSCONFIG_SET_FLAG, "argon-no-such-option", NULL, 0) == 0)
 		return 1;
+	fs_log(fsfd, why, sizeof why);	/* its "Unknown parameter": not a later error's */
+	why[0] = '\0';
 	if (fs_set(o, "lowerdir+", o->lowers[0]) < 0) {
 		e = errno;
 		fs_log(fsfd, why, sizeof why);

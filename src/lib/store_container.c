@@ -187,11 +187,13 @@ int store_container_lowers(struct store *s, const struct container_info *c, char
 	struct stat st;
 
 	/* The engine's init layer is the topmost lower (store.h). */
-	if (stat(init, &st) == 0 && S_ISDIR(st.st_mode))
+	bool has_init = stat(init, &st) == 0 && S_ISDIR(st.st_mode);
+
+	if (has_init)
 		strv_push(&v, steal_ptr(&init));
 	if (db_prepare(s->db, &q, err, "SELECT layer_id FROM image_layers WHERE image_id = ? "
 		       "ORDER BY position DESC", "s", c->image_id) < 0) {
-		free(v);
+		strv_free(v);
 		return -1;
 	}
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -200,8 +202,8 @@ int store_container_lowers(struct store *s, const struct container_info *c, char
 	}
 	sqlite3_finalize(q);
 	*n = strv_len(v);
-	if (*n == 0) {
-		free(v);
+	if (*n == (size_t)has_init) {
+		strv_free(v);
 		return ar_fail(err, ENOENT, "image `%s` has no layers", c->image_id);
 	}
 	*out = v;

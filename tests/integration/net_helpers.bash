@@ -260,6 +260,14 @@ net_teardown() {
 	for ns in "$NET_HOST" "$NET_PEER"; do
 		[ -n "$ns" ] || continue
 		[ -e "/run/netns/$ns" ] || continue
+		# A process left in it (only this test's could be) would keep the
+		# namespace, its bridges and its rules alive after the delete.
+		out=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
+		if [ -n "$out" ]; then
+			problems+="processes left in namespace $ns: $out"$'\n'
+			# shellcheck disable=SC2086
+			kill -9 $out 2>/dev/null || true
+		fi
 		out=$(ip netns del "$ns" 2>&1) || problems+="ip netns del $ns: $out"$'\n'
 	done
 	NET_HOST="" NET_PEER=""

@@ -195,6 +195,28 @@ lan_network_test() { # lan_network_test DRIVER
 	net_same before
 }
 
+@test "network: the default network and picked subnets avoid the host's routes" {
+	# This "host" already routes 10.88.0.0/16 (say, a VPN) and 10.89.3.0/24.
+	hns ip route add 10.88.0.0/16 via "$PEER_IP"
+	hns ip route add 10.89.3.0/24 dev lan0
+	erun network inspect nat
+	assert_success
+	assert_eq "$(jget 'd[0]["IPAM"]["Config"][0]["Subnet"]' <<<"$output")" 10.90.0.0/16 \
+		"the default network's subnet"
+	erun network create picked
+	assert_success
+	erun network inspect picked
+	assert_eq "$(jget 'd[0]["IPAM"]["Config"][0]["Subnet"]' <<<"$output")" 10.91.0.0/16 \
+		"a picked subnet"
+	# A given subnet over a route of the host is refused, naming the route.
+	erun network create --subnet 10.88.7.0/24 clash
+	assert_failure
+	assert_contains "$stderr" 10.88.0.0/16
+	erun network inspect clash
+	assert_failure
+	eng network rm picked >/dev/null
+}
+
 @test "network rm is refused while a container is attached; the default network cannot be removed" {
 	mk_net busy --subnet 10.123.4.0/24
 	idle --name att --network busy
