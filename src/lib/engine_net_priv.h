@@ -20,6 +20,17 @@ const char *net_mode_of(json_object *opts);
 /* Whether a mode names a network (not none, host or container:). */
 bool net_mode_is_network(const char *mode);
 
+/* The container's engine options written back to its row. */
+int net_save_options(struct engine *e, const char *id, json_object *opts, struct ar_err *err);
+/* A string member of a JSON object, NULL when absent. */
+const char *net_opt_str(json_object *opts, const char *key);
+json_object *net_strv_json(char *const *v);
+/* "80/tcp" */
+char *net_port_key(uint16_t port, int proto);
+/* Appends {"HostIp": ip, "HostPort": port} to ports[key] (docker's
+ * PortBindings and NetworkSettings.Ports shape). */
+void net_port_binding_add(json_object *ports, const char *key, const char *ip, const char *port);
+
 /* The routes of our network namespace, for picking and checking subnets. */
 int net_host_routes(struct rtnl_prefix **out, size_t *n, struct ar_err *err);
 
