@@ -84,12 +84,16 @@ static const char *requested_mode(const struct engine_net_opts *n)
 }
 
 /* --network container:X: X must run; we join its namespace and share its
- * /etc files, as docker does. */
+ * /etc files and its hostname, as docker does (which refuses -h then). */
 static int plan_container_mode(struct engine *e, const char *ref, struct engine_opts *o,
 			       struct engine_net_plan *p, struct ar_err *err)
 {
 	struct engine_info x;
+	json_object *cfg;
 
+	if (o->storage.bundle.hostname)
+		return ar_fail(err, EINVAL, "conflicting options: --hostname and --network "
+			       "container:%s (the hostname is the other container's)", ref);
 	if (engine_find(e, ref, &x, err) < 0)
 		return ar_err_prefix(err, "--network container:%s", ref);
 	if (x.state != ENGINE_RUNNING || x.init_pid <= 0) {
@@ -101,6 +105,13 @@ static int plan_container_mode(struct engine *e, const char *ref, struct engine_
 	p->netns_path = xasprintf("/proc/%d/ns/net", (int)x.init_pid);
 	p->files_dir = xstrdup(x.c.dir);
 	o->storage.bundle.netns_path = p->netns_path;
+	_cleanup_free_ char *path = xasprintf("%s/config.json", x.c.dir);
+	cfg = json_object_from_file(path);
+	if (net_opt_str(cfg, "hostname")) {
+		p->hostname = xstrdup(net_opt_str(cfg, "hostname"));
+		o->storage.bundle.hostname = p->hostname;
+	}
+	json_object_put(cfg);
 	engine_info_free(&x);
 	return 0;
 }
@@ -173,6 +184,7 @@ void engine_net_plan_free(struct engine_net_plan *p)
 	free(p->mode);
 	free(p->netns_path);
 	free(p->files_dir);
+	free(p->hostname);
 	strv_free(p->warnings);
 	memset(p, 0, sizeof *p);
 }

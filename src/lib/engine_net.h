@@ -66,6 +66,7 @@ struct engine_net_plan {
 	char *mode;		/* "none", "host", "container:<id>", a network's name */
 	char *netns_path;	/* container:X: /proc/<X's init>/ns/net */
 	char *files_dir;	/* container:X: X's dir (its /etc files) */
+	char *hostname;		/* container:X: X's hostname */
 	char **warnings;
 };
 int engine_net_plan(struct engine *e, struct engine_opts *o, struct engine_net_plan *p,

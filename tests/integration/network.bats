@@ -460,6 +460,11 @@ lan_network_test() { # lan_network_test DRIVER
 	idle --network container:owner
 	assert_reaches "$ID" tcp 127.0.0.1 7200 127.0.0.1
 	assert_eq "$(eng exec "$ID" argon-testinit ifaces)" "$(eng exec "$owner" argon-testinit ifaces)"
+	# docker: the owner's hostname, and -h refused
+	assert_eq "$(eng exec "$ID" hostname)" "$(eng exec "$owner" hostname)" "hostname"
+	erun create -h mine --network container:owner busybox true
+	assert_status 125
+	assert_contains "$stderr" "conflicting options"
 	# Both restarted: the joiner finds the owner's new namespace (a new
 	# init), not the path config.json had.
 	eng restart -t 1 "$owner" >/dev/null
