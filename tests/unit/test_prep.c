@@ -651,7 +651,7 @@ static void minimal_etc_resolv_sources(void)
 	/* No resolv.conf at all: a comment, never an invented server. */
 	CHECK_OK(prep_write_minimal_etc(s.hostfd, s.layerfd, seed, &terr));
 	r1 = slurp(s.layer, "etc/resolv.conf");
-	CHECK_STR(r1, "# argon prep: the host has no nameserver a container can reach\n"
+	CHECK_STR(r1, "# argon: the host has no nameserver a container can reach\n"
 		  "# (none but loopback ones); add one here\n");
 	/* systemd-resolved: the stub is loopback, the upstreams are in /run.
 	 * The absolute symlink resolves inside the host tree, not at "/". */
