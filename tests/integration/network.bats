@@ -513,6 +513,36 @@ lan_network_test() { # lan_network_test DRIVER
 	fi
 }
 
+# in_resolv_ns SCRIPT: SCRIPT (sh) in the host namespace and a private
+# mount namespace whose /run is a tmpfs and whose /etc/resolv.conf is
+# $TMP/resolv.host; $A is the engine's command line there.
+in_resolv_ns() {
+	run --separate-stderr nsenter --net="/run/netns/$NET_HOST" unshare -m --propagation private \
+		sh -c 'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/resolve &&
+			mount --bind "$1" /etc/resolv.conf && A="$2 --root $3 --state-dir $4" &&
+			eval "$5"' sh "$TMP/resolv.host" "$ARGON" "$AROOT" "$ESTATE" "$1"
+}
+
+@test "network: a host with only loopback nameservers: systemd-resolved's upstream list, else a warning" {
+	# Only a stub resolver on the host, and no upstream list: a warning.
+	printf 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n' >"$TMP/resolv.host"
+	in_resolv_ns 'id=$($A create busybox true) && cat "$3/containers/$id/resolv.conf" &&
+		$A rm -f "$id" >/dev/null'
+	assert_success
+	assert_contains "$stderr" "WARNING: the host's resolv.conf has no nameserver a container can reach"
+	assert_contains "$stderr" "--dns"
+	assert_eq "$(grep '^nameserver' <<<"$output" || true)" "" "nameservers"
+	assert_contains "$output" "no nameserver a container can reach"
+	# systemd-resolved's upstream servers, as docker reads them.
+	in_resolv_ns 'printf "nameserver 198.51.100.53\nsearch lan\n" >/run/systemd/resolve/resolv.conf &&
+		id=$($A create busybox true) && cat "$3/containers/$id/resolv.conf" &&
+		$A rm -f "$id" >/dev/null'
+	assert_success
+	refute_contains "$stderr" "WARNING"
+	assert_eq "$(grep '^nameserver' <<<"$output")" "nameserver 198.51.100.53"
+	assert_contains "$output" "search lan"
+}
+
 # ---------------------------------------------------------------- cleanup
 
 @test "network: removing every container and network leaves links, ruleset and IPAM as they were" {
