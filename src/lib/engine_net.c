@@ -483,7 +483,11 @@ void engine_net_teardown(struct engine *e, const char *id)
 	struct ar_err ignored = { 0 };
 	size_t n = 0;
 
-	if (opts && json_object_object_get_ex(opts, "Ports", &ports)) {
+	if (!net_mode_is_network(net_mode_of(opts))) {	/* no endpoints, no ports */
+		json_object_put(opts);
+		return;
+	}
+	if (json_object_object_get_ex(opts, "Ports", &ports)) {
 		if (json_object_object_length(ports) > 0)
 			nft_container_del(id, &ignored);
 		json_object_object_del(opts, "Ports");	/* a stopped container publishes nothing */

@@ -302,7 +302,6 @@ void net_hosts_refresh(struct engine *e, char *const *network_ids, const char *e
 
 bool engine_net_file_mount(const char *containers_dir, const char *dst, const char *src)
 {
-	static const char *const names[] = { "hosts", "resolv.conf", "hostname" };
 	size_t len = strlen(containers_dir);
 	const char *id = src + len + 1;
 
@@ -310,9 +309,9 @@ bool engine_net_file_mount(const char *containers_dir, const char *dst, const ch
 	if (strncmp(src, containers_dir, len) != 0 || src[len] != '/' ||
 	    strspn(id, "0123456789abcdef") != 64 || id[64] != '/')
 		return false;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strncmp(dst, "/etc/", 5) == 0 && strcmp(dst + 5, names[i]) == 0 &&
-		    strcmp(id + 65, names[i]) == 0)
+	for (size_t i = 0; i < STORAGE_NET_FILES; i++)
+		if (strncmp(dst, "/etc/", 5) == 0 && strcmp(dst + 5, storage_net_files[i]) == 0 &&
+		    strcmp(id + 65, storage_net_files[i]) == 0)
 			return true;
 	return false;
 }

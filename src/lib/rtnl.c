@@ -560,7 +560,6 @@ int rtnl_route_default(struct rtnl *nl, const char *name, struct in_addr gateway
 struct route_list {
 	struct rtnl_prefix *v;
 	size_t n, cap;
-	bool interrupted;	/* the routes changed during the dump */
 };
 
 static int on_route_attr(const struct nlattr *a, void *data)
@@ -581,8 +580,6 @@ static int on_route(const struct nlmsghdr *nlh, void *data)
 	uint32_t table;
 	struct rtnl_prefix p;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		l->interrupted = true;
 	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof *rtm ||
 	    rtm->rtm_family != AF_INET)
 		return MNL_CB_OK;
@@ -607,22 +604,15 @@ int rtnl_routes_v4(struct rtnl *nl, struct rtnl_prefix **out, size_t *n, struct 
 {
 	char buf[RTNL_REQ_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
 	struct route_list l = { 0 };
+	struct nlmsghdr *nlh = req_start(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
 
-	/* A dump that raced with a change is asked again (a few times: it
-	 * is a snapshot for choosing a free subnet, not a transaction). */
-	for (int attempt = 0; attempt < 3; attempt++) {
-		struct nlmsghdr *nlh = req_start(buf, RTM_GETROUTE, NLM_F_DUMP);
-		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof *rtm);
-
-		rtm->rtm_family = AF_INET;
-		l.n = 0;
-		l.interrupted = false;
-		if (request(nl, nlh, on_route, &l, err, "list IPv4 routes") < 0) {
-			free(l.v);
-			return -1;
-		}
-		if (!l.interrupted)
-			break;
+	/* A dump that raced with a change (NLM_F_DUMP_INTR) fails with EINTR:
+	 * libmnl reports it before any callback sees the flag. */
+	rtm->rtm_family = AF_INET;
+	if (request(nl, nlh, on_route, &l, err, "list IPv4 routes") < 0) {
+		free(l.v);
+		return -1;
 	}
 	*out = l.v;
 	*n = l.n;

@@ -50,27 +50,25 @@ static int resolve_mounts(struct store *s, const struct container_info *c,
 	return 0;
 }
 
-/* The engine's /etc/hosts, /etc/resolv.conf and /etc/hostname (docker's
- * three), bind-mounted from net_files_dir unless the user mounts one of
- * those paths. `bm` has room for them after b->n_mounts. */
-#define NET_FILES 3
-static void add_net_files(struct bundle_opts *b, struct bundle_mount *bm, char **sources)
-{
-	static const char *const names[NET_FILES] = { "hosts", "resolv.conf", "hostname" };
+const char *const storage_net_files[STORAGE_NET_FILES] = { "hosts", "resolv.conf", "hostname" };
 
-	for (size_t k = 0; b->net_files_dir && k < NET_FILES; k++) {
-		_cleanup_free_ char *target = xasprintf("/etc/%s", names[k]);
+/* The engine's /etc files, bind-mounted from net_files_dir unless the user
+ * mounts one of those paths. `bm` has room for them after b->n_mounts;
+ * sources[k] and targets[k] keep their strings until the bundle is written. */
+static void add_net_files(struct bundle_opts *b, struct bundle_mount *bm, char **sources,
+			  char **targets)
+{
+	for (size_t k = 0; b->net_files_dir && k < STORAGE_NET_FILES; k++) {
 		bool taken = false;
 
+		targets[k] = xasprintf("/etc/%s", storage_net_files[k]);
 		for (size_t i = 0; i < b->n_mounts; i++)
-			taken = taken || strcmp(bm[i].target, target) == 0;
+			taken = taken || strcmp(bm[i].target, targets[k]) == 0;
 		if (taken)
 			continue;
-		sources[k] = xasprintf("%s/%s", b->net_files_dir, names[k]);
+		sources[k] = xasprintf("%s/%s", b->net_files_dir, storage_net_files[k]);
 		bm[b->n_mounts++] = (struct bundle_mount){ .type = "bind", .source = sources[k],
-							   .target = k == 0 ? "/etc/hosts" :
-								     k == 1 ? "/etc/resolv.conf" :
-									      "/etc/hostname" };
+							   .target = targets[k] };
 	}
 }
 
@@ -79,8 +77,9 @@ static int write_bundle(struct store *s, const struct container_info *c,
 			struct ar_err *err)
 {
 	struct image_config ic = { 0 };
-	struct bundle_mount *bm = xcalloc(o->n_mounts + NET_FILES + 1, sizeof *bm);
-	char **sources = xcalloc(o->n_mounts + NET_FILES + 1, sizeof *sources);
+	struct bundle_mount *bm = xcalloc(o->n_mounts + STORAGE_NET_FILES + 1, sizeof *bm);
+	char **sources = xcalloc(o->n_mounts + STORAGE_NET_FILES + 1, sizeof *sources);
+	char *targets[STORAGE_NET_FILES] = { NULL };
 	struct bundle_opts b = o->bundle;
 	_cleanup_close_ int dirfd = -1;
 	int r = -1;
@@ -105,11 +104,13 @@ static int write_bundle(struct store *s, const struct container_info *c,
 	b.n_mounts = o->n_mounts;
 	if (b.net_files_dir && !b.net_files_dir[0])
 		b.net_files_dir = c->dir;
-	add_net_files(&b, bm, sources + o->n_mounts);
+	add_net_files(&b, bm, sources + o->n_mounts, targets);
 	r = bundle_write(dirfd, &b, err);
 out:
-	for (size_t i = 0; i < o->n_mounts + NET_FILES; i++)
+	for (size_t i = 0; i < o->n_mounts + STORAGE_NET_FILES; i++)
 		free(sources[i]);
+	for (size_t k = 0; k < STORAGE_NET_FILES; k++)
+		free(targets[k]);
 	free(sources);
 	free(bm);
 	image_config_free(&ic);
@@ -133,7 +134,6 @@ int storage_container_mount(struct store *s, const struct container_info *c,
 /* <dir>/init/etc/{hosts,resolv.conf,hostname}, empty (store.h). */
 static int make_init_layer(const struct container_info *c, struct ar_err *err)
 {
-	static const char *const files[] = { "hosts", "resolv.conf", "hostname" };
 	_cleanup_free_ char *init = xasprintf("%s/" STORE_INIT_LAYER, c->dir);
 	_cleanup_free_ char *etc = xasprintf("%s/etc", init);
 	_cleanup_close_ int fd = -1;
@@ -143,8 +143,8 @@ static int make_init_layer(const struct container_info *c, struct ar_err *err)
 	fd = open(etc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return ar_error(err, errno, "open `%s`", etc);
-	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-		if (write_file_at(fd, files[i], "", 0, O_CREAT | O_EXCL, 0644, err) < 0)
+	for (size_t i = 0; i < STORAGE_NET_FILES; i++)
+		if (write_file_at(fd, storage_net_files[i], "", 0, O_CREAT | O_EXCL, 0644, err) < 0)
 			return -1;
 	return 0;
 }

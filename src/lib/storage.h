@@ -50,4 +50,9 @@ int storage_export(struct store *s, const char *ref, int outfd, struct ar_err *e
 int storage_prep(struct store *s, const char *manifest_text, const char *manifest_name,
 		 const char *name, struct prep_stats *stats, char **id_out, struct ar_err *err);
 
+/* The engine's /etc files (docker's three): written in a container's dir,
+ * bind-mounted on /etc/<name>, over empty files of its init layer. */
+#define STORAGE_NET_FILES 3
+extern const char *const storage_net_files[STORAGE_NET_FILES];	/* "hosts", ... */
+
 #endif
