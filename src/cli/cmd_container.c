@@ -14,6 +14,7 @@
 #include "create_flags.h"
 #include "proc.h"
 #include "util.h"
+#include "trace.h"
 
 /* docker's statuses for a container that could not be made: 127 when its
  * command is not found, 126 when it cannot be run, else 125. */
@@ -64,7 +65,7 @@ static int start_one(struct cli *cli, const char *ref, void *data, struct ar_err
 	return cli_said(engine_start(&cli->engine, ref, err), ref);
 }
 
-static int run_interactive(struct engine *e, const struct container_info *c,
+static int run_attached(struct engine *e, const struct container_info *c,
 			   const struct attach_opts *o, struct ar_err *err);
 
 /* start -a: the container's output (and with -i our input) until it
@@ -88,7 +89,7 @@ static int start_attached(struct cli *cli, const char *ref, bool send_stdin,
 	j = i.config ? json_tokener_parse(i.config) : NULL;
 	o.tty = j && json_object_object_get_ex(j, "Tty", &v) && json_object_get_boolean(v);
 	json_object_put(j);
-	r = run_interactive(e, &i.c, &o, err);
+	r = run_attached(e, &i.c, &o, err);
 	engine_info_free(&i);
 	return r;
 }
@@ -202,28 +203,11 @@ int cmd_wait(struct cli *cli, int argc, char **argv, struct ar_err *err)
 
 /* ------------------------------------------------------------ run */
 
-static int run_attached(struct engine *e, const struct container_info *c, struct ar_err *err)
-{
-	_cleanup_free_ char *log = xasprintf("%s/container.log", c->dir);
-	_cleanup_close_ int sigfd = cli_signalfd(false);
-	/* Opened before start: a --rm container's dir may be gone by the end,
-	 * and the open file still reads. */
-	_cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC | O_CREAT, 0640);
-	struct log_opts lo = { .follow = true, .tail = -1 };
-	int code = 0;
-
-	if (fd < 0)
-		return ar_error(err, errno, "open `%s`", log);
-	if (engine_start(e, c->id, err) < 0)
-		return -1;
-	if (cli_print_log(e, c->id, fd, &lo, sigfd, err) < 0 ||
-	    engine_wait(e, c->id, &code, err) < 0)
-		return -1;
-	return code < 0 ? 255 : code;
-}
-
-/* -i or -t: through the monitor's attach socket, connected before start. */
-static int run_interactive(struct engine *e, const struct container_info *c,
+/* Through the monitor's attach socket, connected before start (as docker
+ * attaches before it starts): the output as it comes, stdin with -i, the
+ * pty with -t. Not by following container.log: an inotify watch costs an
+ * RCU grace period (10-20 ms here) when it is closed. */
+static int run_attached(struct engine *e, const struct container_info *c,
 			   const struct attach_opts *o, struct ar_err *err)
 {
 	_cleanup_close_ int sock = -1;
@@ -252,6 +236,7 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 
 	if (r == 0 && (e = create_container(cli, &a, &c, err)) == NULL)
 		r = create_failure(err);
+	ar_trace("run: created");
 	if (r == 0 && a.detach) {
 		if (engine_start(e, c.id, err) < 0) {
 			struct ar_err ignored = { 0 };
@@ -261,14 +246,10 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		} else {
 			printf("%s\n", c.id);
 		}
-	} else if (r == 0 && (a.e.interactive || a.e.storage.bundle.terminal)) {
+	} else if (r == 0) {
 		struct attach_opts o = { .tty = a.e.storage.bundle.terminal,
 					 .send_stdin = a.e.interactive };
-		r = run_interactive(e, &c, &o, err);
-		if (r < 0)
-			r = CLI_USAGE;
-	} else if (r == 0) {
-		r = run_attached(e, &c, err);
+		r = run_attached(e, &c, &o, err);
 		if (r < 0)
 			r = CLI_USAGE;
 	}
@@ -282,8 +263,8 @@ int cmd_monitor(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	int64_t fd;
 	struct engine *e;
 
-	if (argc != 3 || parse_i64(argv[2], &fd) < 0 || fd < 3 || fd > 65535)
-		return cli_usage(err, "usage: argon _monitor ID FD (run by argon itself)");
+	if (argc != 4 || parse_i64(argv[2], &fd) < 0 || fd < 3 || fd > 65535 || argv[3][0] != '/')
+		return cli_usage(err, "usage: argon _monitor ID FD ARGON_PATH (run by argon itself)");
 	if (store_open(cli->root, &cli->store, err) < 0) {
 		dprintf((int)fd, "ERR %d %s", err->errnum, err->msg);
 		return -1;
@@ -293,6 +274,7 @@ int cmd_monitor(struct cli *cli, int argc, char **argv, struct ar_err *err)
 		dprintf((int)fd, "ERR %d %s", err->errnum, err->msg);
 		return -1;
 	}
+	e->argon_path = argv[3];	/* ours is a sealed memfd's */
 	engine_monitor_main(e, argv[1], (int)fd);
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -119,9 +120,14 @@ static void forward_signals(struct engine *e, const char *id, int sigfd)
 	}
 }
 
+/* Following ends when the container has exited: its monitor's exit (a
+ * pidfd) says so at once; the store is asked again after each wake-up, and
+ * every second when there is no monitor to watch. */
 static int print_log(struct engine *e, const char *id, struct rotlog *rl,
 		     const struct log_opts *o, int sigfd)
 {
+	_cleanup_close_ int mon = o->follow ? engine_monitor_pidfd(e, id) : -1;
+
 	for (bool first = true;; first = false) {
 		/* Exited is checked before the read: what it wrote is all there. */
 		bool done = !o->follow || exited(e, id) ||
@@ -129,7 +135,14 @@ static int print_log(struct engine *e, const char *id, struct rotlog *rl,
 		if (print_available(rl, o, first ? o->tail : -1) || done)
 			return 0;
 		forward_signals(e, id, sigfd);
-		rotlog_wait(rl, sigfd, 50);
+		if (mon >= 0 && poll(&(struct pollfd){ mon, POLLIN, 0 }, 1, 0) == 1) {
+			/* The monitor is gone: look again now (a restart
+			 * may have made a new one to follow). */
+			close(mon);
+			mon = engine_monitor_pidfd(e, id);
+			continue;
+		}
+		rotlog_wait(rl, sigfd, mon, o->until_ns || mon < 0 ? 50 : 1000);
 	}
 }
 

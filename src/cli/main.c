@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "util.h"
+#include "trace.h"
 
 static const struct {
 	const char *name;
@@ -191,6 +192,7 @@ int main(int argc, char **argv)
 		cli.root = ARGON_DEFAULT_ROOT;
 	if (cli.state_dir == NULL || cli.state_dir[0] == '\0')
 		cli.state_dir = ARGON_DEFAULT_STATE_DIR;
+	ar_trace("argon main");
 	raise_nofile();
 	first = parse_globals(&cli, argc, argv);
 	if (first >= argc) {
@@ -200,6 +202,10 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[first], commands[i].name) == 0) {
 			optind = 0;
+			/* exec puts a process into a container: from a sealed
+			 * copy of argon (CVE-2019-5736), as the monitor does. */
+			if (commands[i].fn == cmd_exec && ar_ensure_sealed_binary(argv, environ, &err) < 0)
+				goto done;
 			r = commands[i].fn(&cli, argc - first, argv + first, &err);
 			goto done;
 		}

@@ -47,6 +47,10 @@ struct cg_ops {
 	/* Applies the limits; devices rules included (v1 files, v2 eBPF). */
 	int (*apply)(struct cgroup *cg, const struct resources *r, struct ar_err *err);
 	int (*add_pid)(struct cgroup *cg, pid_t pid, struct ar_err *err);
+	/* Moves the calling process, which must be single-threaded (a child
+	 * of cgroup_fork), into the cgroup in every hierarchy; the cgroup2
+	 * one is skipped when the child was born there. See cgroup_join.c. */
+	int (*join_self)(struct cgroup *cg, bool born_in_v2, struct ar_err *err);
 	int (*freeze)(struct cgroup *cg, bool frozen, struct ar_err *err);
 	/* true while the freezer reports frozen (v1 FROZEN, v2 cgroup.events frozen 1). */
 	bool (*is_frozen)(struct cgroup *cg);
@@ -89,6 +93,11 @@ void cgroup_free(struct cgroup *cg);
  * whether it was delegated. When not, *why (malloc'd) says which directory
  * or file is not writable. */
 bool cgroup_writable(struct cgroup *cg, char **why);
+
+/* fork(), with the child born in the cgroup's cgroup2 directory when it has
+ * one (clone3 CLONE_INTO_CGROUP); *born_in_v2 says whether it was, for
+ * join_self. Falls back to a plain fork. cg may be NULL. */
+pid_t cgroup_fork(struct cgroup *cg, bool *born_in_v2);
 
 /* Kills every process in the cgroup with `sig` (cgroup.kill where present
  * and sig == SIGKILL; else each pid), including ones in sub-cgroups. */

@@ -26,6 +26,9 @@ static inline struct cg_impl *cg_impl(struct cgroup *cg)
 
 extern const struct cg_ops cg_v1_ops, cg_v2_ops;
 
+/* Moves the calling single-threaded process into a v1 dir (cgroup_join.c). */
+int cg_v1_join_self(const char *dir, struct ar_err *err);
+
 /* A growing, later sorted, set of pids. */
 struct cg_pidset {
 	pid_t *v;

@@ -127,6 +127,16 @@ static int v1_add_pid(struct cgroup *cg, pid_t pid, struct ar_err *err)
 	return c->v2_dir ? join(c->v2_dir, pid, err) : 0;
 }
 
+static int v1_join_self(struct cgroup *cg, bool born_in_v2, struct ar_err *err)
+{
+	struct cg_impl *c = cg_impl(cg);
+
+	for (size_t i = 0; i < cg->n_v1; i++)
+		if (cg_v1_join_self(cg->v1_dirs[i], err) < 0)
+			return -1;
+	return c->v2_dir && !born_in_v2 ? join(c->v2_dir, getpid(), err) : 0;
+}
+
 /* ---- memory ---- */
 
 static int write_i64(const struct v1_ctl *c, const char *file, int64_t v, struct ar_err *err)
@@ -649,6 +659,7 @@ const struct cg_ops cg_v1_ops = {
 	.create = v1_create,
 	.apply = v1_apply,
 	.add_pid = v1_add_pid,
+	.join_self = v1_join_self,
 	.freeze = v1_freeze,
 	.is_frozen = v1_is_frozen,
 	.pids = v1_pids,

@@ -133,6 +133,11 @@ static int v2_add_pid(struct cgroup *cg, pid_t pid, struct ar_err *err)
 	return cg_writef(d.fd, d.dir, "cgroup.procs", err, "%d", (int)pid);
 }
 
+static int v2_join_self(struct cgroup *cg, bool born_in_v2, struct ar_err *err)
+{
+	return born_in_v2 ? 0 : v2_add_pid(cg, getpid(), err);
+}
+
 /* ---- limits ---- */
 
 static int write_limit(const struct v2_dir *d, const char *file, int64_t v, struct ar_err *err)
@@ -482,6 +487,7 @@ const struct cg_ops cg_v2_ops = {
 	.create = v2_create,
 	.apply = v2_apply,
 	.add_pid = v2_add_pid,
+	.join_self = v2_join_self,
 	.freeze = v2_freeze,
 	.is_frozen = v2_is_frozen,
 	.pids = v2_pids,

@@ -101,5 +101,9 @@ int ar_wait_forward(pid_t pid, int relay_master, int *status, struct ar_err *err
  * runtime binary through /proc/PID/exe (CVE-2019-5736). Returns only on error
  * or when already sealed. */
 int ar_ensure_sealed_binary(char **argv, char **envp, struct ar_err *err);
+/* A sealed memfd copy of the running binary (a dup of /proc/self/exe when
+ * that is sealed already), O_CLOEXEC, for a child to execveat: the engine
+ * starts its monitor, which creates the container, from one. */
+int ar_sealed_self(int *fd, struct ar_err *err);
 
 #endif

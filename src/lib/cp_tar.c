@@ -9,10 +9,9 @@
  * made by cp_place (temporary name, rename). Directories get their mode
  * and times once the archive is done: making their entries changes them.
  */
+#include "lazy_archive.h"
 #include "cp_priv.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

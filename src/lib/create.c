@@ -32,6 +32,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
+#include "trace.h"
 
 static int refuse_unsupported(const struct spec *s, struct ar_err *err)
 {
@@ -260,14 +261,14 @@ static int commit_state(struct create_ctx *c, struct ar_err *err)
 		free(st.annotations_json);
 		return ar_error(err, ESRCH, "container init %d exited during create", c->init);
 	}
-	r = write_file_atomic_at(c->dirfd, "config.json", c->config_text, c->config_len, 0600, err);
+	r = write_file_replace_at(c->dirfd, "config.json", c->config_text, c->config_len, 0600, err);
 	if (r == 0)
 		r = state_write(c->dirfd, &st, err);
 	free(st.annotations_json);
 	if (r == 0 && c->o->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof buf, "%d", c->init);
-		r = write_file_atomic_at(AT_FDCWD, c->o->pid_file, buf, (size_t)n, 0644, err);
+		r = write_file_replace_at(AT_FDCWD, c->o->pid_file, buf, (size_t)n, 0644, err);
 	}
 	return r;
 }
@@ -279,11 +280,13 @@ static int spawn_and_serve(struct create_ctx *c, struct ar_err *err)
 	/* Intent first: a create killed from here on leaves a directory whose
 	 * `cgroup` file tells the next delete what to remove. (A rootless
 	 * container without a delegated cgroup has none.) */
-	if (c->cg && write_file_atomic_at(c->dirfd, "cgroup", c->cg->path, strlen(c->cg->path),
+	if (c->cg && write_file_replace_at(c->dirfd, "cgroup", c->cg->path, strlen(c->cg->path),
 					  0600, err) < 0)
 		return -1;
+	ar_trace("create: spec loaded, state dir made");
 	if (c->cg && job_create(c->cg, &c->res, err) < 0)
 		return -1;
+	ar_trace("create: job created");
 	c->cg_created = c->cg != NULL;
 	if (mkfifoat(c->dirfd, "exec.fifo", 0600) < 0)
 		return ar_error(err, errno, "create exec.fifo");
@@ -294,7 +297,7 @@ static int spawn_and_serve(struct create_ctx *c, struct ar_err *err)
 		return -1;
 	c->sync_parent = fds[0];
 	c->sync_child = fds[1];
-	c->stage1 = fork();
+	c->stage1 = cgroup_fork(c->cg, &c->born_in_job);
 	if (c->stage1 < 0)
 		return ar_error(err, errno, "fork");
 	if (c->stage1 == 0)
@@ -303,7 +306,11 @@ static int spawn_and_serve(struct create_ctx *c, struct ar_err *err)
 	c->sync_child = -1;
 	if (serve_children(c, err) < 0)
 		return -1;
-	return commit_state(c, err);
+	ar_trace("create: init ready");
+	if (commit_state(c, err) < 0)
+		return -1;
+	ar_trace("create: state committed");
+	return 0;
 }
 
 static void create_cleanup(struct create_ctx *c, bool failed)

@@ -31,6 +31,7 @@ struct create_ctx {
 	int new_ns_flags;	/* CLONE_NEW* created, CLONE_NEWUSER excluded */
 	bool new_userns;
 	pid_t stage1, init;
+	bool born_in_job;	/* stage 1 was forked into the job's cgroup2 dir */
 	int64_t created_ns;
 	struct cgroup *cg;	/* the job object; stage 1 joins it first */
 	struct resources res;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "db.h"
@@ -19,6 +20,7 @@
 #include "events.h"
 #include "proc.h"
 #include "util.h"
+#include "trace.h"
 
 int engine_init(struct engine *e, struct store *s, const char *state_dir, struct ar_err *err)
 {
@@ -161,10 +163,12 @@ int engine_create(struct engine *e, const struct engine_opts *o, struct containe
 
 	if (create_plan(e, o, &eo, &plan, &opts, err) < 0)
 		return -1;
+	ar_trace("engine: planned");
 	r = storage_container_create(e->store, &eo.storage, out, err);
 	engine_net_plan_free(&plan);
 	if (r < 0)
 		return -1;
+	ar_trace("engine: storage created");
 	if (db_run(e->store->db, err, "UPDATE containers SET config = ?, state = 'created' "
 		   "WHERE id = ?", "ss", opts, out->id) < 0 ||
 	    engine_net_reserve(e, out->id, o->warnings, err) < 0 ||
@@ -377,6 +381,8 @@ int engine_wait(struct engine *e, const char *ref, int *exit_code, struct ar_err
 	id = xstrdup(i.c.id);
 	engine_info_free(&i);
 	for (;;) {
+		int mon;
+
 		if (engine_find(e, id, &i, NULL) < 0)
 			return engine_removed_exit(e, id, exit_code, ref, err);
 		if (i.state == ENGINE_EXITED) {
@@ -385,6 +391,14 @@ int engine_wait(struct engine *e, const char *ref, int *exit_code, struct ar_err
 			return 0;
 		}
 		engine_info_free(&i);
-		sleep_ms(50);
+		/* The monitor records the end, then exits: wait for that
+		 * (bounded, in case a restart made another monitor). */
+		mon = engine_monitor_pidfd(e, id);
+		if (mon < 0) {
+			sleep_ms(50);
+			continue;
+		}
+		poll(&(struct pollfd){ mon, POLLIN, 0 }, 1, 1000);
+		close(mon);
 	}
 }

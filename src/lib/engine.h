@@ -114,6 +114,12 @@ int engine_list(struct engine *e, engine_fn fn, void *data, struct ar_err *err);
 
 const char *engine_state_name(enum engine_state s);	/* "created", ... */
 
+/* A pidfd of the container's monitor (POLLIN once it has exited, that is
+ * once the container's end is recorded, and for --rm its removal done),
+ * or -1 when it has none or it is gone already. Waiting on it instead of
+ * polling the store is what lets `run` return as the container ends. */
+int engine_monitor_pidfd(struct engine *e, const char *id);
+
 /* The monitor's first step (`argon _monitor ID FD`) and its last
  * (`argon _monitor-done ID STATUS`, STATUS a wait status), monitor.c:
  * neither returns. */

@@ -476,6 +476,22 @@ out:
 
 /* ------------------------------------------------------------ after */
 
+/* Whether another live container joined this one's network namespace
+ * (--network container:ID), which then outlives this container's init. */
+static bool netns_shared(struct engine *e, const char *id)
+{
+	sqlite3_stmt *q;
+	bool shared = false;
+
+	if (db_prepare(e->store->db, &q, NULL, "SELECT 1 FROM containers WHERE state IN "
+		       "('created', 'running') AND json_extract(config, '$.NetworkMode') = "
+		       "'container:' || ? LIMIT 1", "s", id) < 0)
+		return true;	/* cannot tell: unwire now, the slow sure way */
+	shared = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return shared;
+}
+
 void engine_net_teardown(struct engine *e, const char *id)
 {
 	json_object *opts = engine_config(e, id), *ports = NULL;
@@ -493,7 +509,13 @@ void engine_net_teardown(struct engine *e, const char *id)
 		json_object_object_del(opts, "Ports");	/* a stopped container publishes nothing */
 		net_save_options(e, id, opts, &ignored);
 	}
-	if (netdb_endpoints_of_container(e->store, id, &eps, &n, &ignored) == 0) {
+	/* The init is gone. Unless another container shares its namespace,
+	 * the kernel deletes the namespace and with it both ends of each veth,
+	 * in the background; deleting the host's end here would wait for
+	 * RCU grace periods instead (~10 ms, half of `run --rm` on a nat
+	 * network). A restart of this container deletes a leftover end first
+	 * (veth_wire). */
+	if (netns_shared(e, id) && netdb_endpoints_of_container(e->store, id, &eps, &n, &ignored) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			struct net_info ni;
 			if (netdb_find(e->store, eps[i].network_id, &ni, &ignored) == 0) {

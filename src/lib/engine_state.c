@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "engine_ops.h"
@@ -90,6 +92,25 @@ uint64_t engine_monitor_start(struct engine *e, const char *id)
 		v = (uint64_t)sqlite3_column_int64(q, 0);
 	sqlite3_finalize(q);
 	return v;
+}
+
+int engine_monitor_pidfd(struct engine *e, const char *id)
+{
+	struct engine_info i;
+	uint64_t start;
+	int fd;
+
+	if (engine_find(e, id, &i, NULL) < 0)
+		return -1;
+	start = engine_monitor_start(e, i.c.id);
+	fd = i.monitor_pid > 0 ? (int)syscall(SYS_pidfd_open, i.monitor_pid, 0) : -1;
+	/* Checked after the open: the fd then names this very process. */
+	if (fd >= 0 && !proc_is_same(i.monitor_pid, start)) {
+		close(fd);
+		fd = -1;
+	}
+	engine_info_free(&i);
+	return fd;
 }
 
 /* ------------------------------------------------------------ reconcile */

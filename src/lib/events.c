@@ -251,7 +251,7 @@ int event_reader_next(struct event_reader *r, json_object **ev, int64_t *time_ns
 
 int event_reader_wait(struct event_reader *r, int fd, int timeout_ms)
 {
-	return rotlog_wait(r->log, fd, timeout_ms);
+	return rotlog_wait(r->log, fd, -1, timeout_ms);
 }
 
 void event_reader_free(struct event_reader *r)

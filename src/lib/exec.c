@@ -79,6 +79,7 @@ struct exec_ctx {
 	int console_fd;
 	int sync_child;
 	struct cgroup *cg;	/* the container's job, joined first; NULL for none */
+	bool born_in_job;	/* the child was forked into its cgroup2 dir */
 };
 
 static int exec_terminal(struct exec_ctx *c, struct ar_err *err)
@@ -119,7 +120,7 @@ __attribute__((noreturn)) static void exec_child(struct exec_ctx *c)
 		goto fail;
 	/* Into the job first: limits apply, and the cgroup namespace we join
 	 * next shows the job as "/". */
-	if (c->cg && c->cg->ops->add_pid(c->cg, getpid(), &err) < 0)
+	if (c->cg && c->cg->ops->join_self(c->cg, c->born_in_job, &err) < 0)
 		goto fail;
 	if (setns(c->pidfd, c->ns_flags) < 0) {
 		ar_error(&err, errno, "join the container's namespaces");
@@ -209,7 +210,7 @@ static int exec_spawn(struct exec_ctx *c, pid_t *pid, struct ar_err *err)
 	c->sync_child = fds[1];
 	/* The exec'd process is reparented to us when the middle child exits. */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	stage = fork();
+	stage = cgroup_fork(c->cg, &c->born_in_job);
 	if (stage < 0) {
 		close(fds[0]);
 		close(fds[1]);
@@ -350,7 +351,7 @@ int ar_container_exec(struct ar_runtime *rt, const struct ar_exec_opts *o, pid_t
 	if (r == 0 && o->pid_file) {
 		char buf[32];
 		int n = snprintf(buf, sizeof buf, "%d", *pid);
-		r = write_file_atomic_at(AT_FDCWD, o->pid_file, buf, (size_t)n, 0644, err);
+		r = write_file_replace_at(AT_FDCWD, o->pid_file, buf, (size_t)n, 0644, err);
 	}
 out:
 	if (c.pidfd >= 0)

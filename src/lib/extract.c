@@ -44,22 +44,22 @@ int extract_archive_fail(struct archive *a, struct ar_err *err, const char *what
 
 /* ------------------------------------------------------------ the reader */
 
-static const struct {
-	int (*add)(struct archive *);
-	const char *name;
-} filters[] = {
-	{ archive_read_support_filter_none, "plain" },
-	{ archive_read_support_filter_gzip, "gzip" },
-	{ archive_read_support_filter_zstd, "zstd" },
-	{ archive_read_support_filter_xz, "xz" },
-	{ archive_read_support_filter_bzip2, "bzip2" },
-};
-
 /* A reader for tar or, when `raw`, for an opaque byte stream; both accept
  * a stream of zero bytes (an empty layer, an empty blob). Only built-in decoders: libarchive
  * answers ARCHIVE_WARN when it would run an external program instead. */
 static struct archive *reader_new(bool raw, struct ar_err *err)
 {
+	/* Not static: the functions are resolved at run time (lazy_archive.h). */
+	const struct {
+		int (*add)(struct archive *);
+		const char *name;
+	} filters[] = {
+		{ archive_read_support_filter_none, "plain" },
+		{ archive_read_support_filter_gzip, "gzip" },
+		{ archive_read_support_filter_zstd, "zstd" },
+		{ archive_read_support_filter_xz, "xz" },
+		{ archive_read_support_filter_bzip2, "bzip2" },
+	};
 	struct archive *a = archive_read_new();
 	int r;
 

@@ -7,9 +7,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include <archive.h>
-#include <archive_entry.h>
 
+#include "lazy_archive.h"
 #include "extract.h"
 
 /* A directory's mode and times, applied after the whole archive: creating

@@ -38,6 +38,7 @@
 #include "sync.h"
 #include "terminal.h"
 #include "util.h"
+#include "trace.h"
 
 void reset_signals(void)
 {
@@ -115,8 +116,9 @@ static int stage1_run(struct create_ctx *c, struct ar_err *err)
 	/* Join the job before anything else, so the init and every process it
 	 * forks are in it, and a new cgroup namespace is rooted at it. (A
 	 * rootless container without a delegated cgroup has no job.) */
-	if (c->cg && c->cg->ops->add_pid(c->cg, getpid(), err) < 0)
+	if (c->cg && c->cg->ops->join_self(c->cg, c->born_in_job, err) < 0)
 		return ar_err_prefix(err, "join cgroup `%s`", c->cg->path);
+	ar_trace("stage1: joined the job");
 	if (chdir(c->bundle) < 0)
 		return ar_error(err, errno, "chdir to bundle `%s`", c->bundle);
 	if (join_namespaces(c, err) < 0)
@@ -127,6 +129,7 @@ static int stage1_run(struct create_ctx *c, struct ar_err *err)
 		return ar_error(err, errno, "create namespaces");
 	if ((c->new_ns_flags & CLONE_NEWTIME) && write_time_offsets(&c->spec->linux, err) < 0)
 		return -1;
+	ar_trace("stage1: namespaces made");
 	init = fork();
 	if (init < 0)
 		return ar_error(err, errno, "fork container init");
@@ -300,9 +303,11 @@ static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **
 		.no_pivot = c->o->no_pivot,
 	};
 
+	ar_trace("init: begins");
 	if (rootfs_prepare(&ro, err) < 0 || init_set_names(s, err) < 0 ||
 	    init_loopback_up(s, err) < 0)
 		return -1;
+	ar_trace("init: rootfs mounted");
 	if (init_create_runtime(c, hook_state, err) < 0)
 		return -1;
 	if (hooks_run(&s->hooks[HOOK_CREATE_CONTAINER], HOOK_CREATE_CONTAINER,
@@ -310,12 +315,14 @@ static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **
 		return -1;
 	if (rootfs_pivot(&ro, err) < 0)
 		return -1;
+	ar_trace("init: pivoted");
 	if (s->process.terminal && init_terminal(c, err) < 0)
 		return -1;
 	if (rootfs_finalize(&ro, err) < 0 || process_chdir(&s->process, err) < 0)
 		return -1;
 	if (process_find_executable(&s->process, exe, err) < 0)
 		return -1;
+	ar_trace("init: rootfs finalized");
 	if (process_apply_rlimits(&s->process, err) < 0 ||
 	    process_apply_oom_score_adj(&s->process, err) < 0)
 		return -1;
@@ -367,6 +374,7 @@ void init_main(struct create_ctx *c)
 	close(c->sync_child);
 	if (init_wait_start(c, &err) < 0)
 		_exit(1);
+	ar_trace("init: started");
 	/* The ACK payload holds two NUL-separated documents. */
 	start_state = hook_state.data + strlen(hook_state.data) + 1;
 	/* The startContainer hooks run a binary of the (untrusted) rootfs:
@@ -381,6 +389,7 @@ void init_main(struct create_ctx *c)
 		init_fail_late(&err);
 	if (wait && process_load_filter(c->seccomp, &err) < 0)
 		init_fail_late(&err);
+	ar_trace("init: execve");
 	execve(exe, c->spec->process.args, c->spec->process.env);
 	ar_error(&err, errno, "exec `%s`", exe);
 	init_fail_late(&err);

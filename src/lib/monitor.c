@@ -20,6 +20,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,10 +32,16 @@
 #include "engine_priv.h"
 #include "terminal.h"
 #include "util.h"
+#include "trace.h"
 
 /* ------------------------------------------------------------ the CLI's side */
 
-static void exec_monitor(struct engine *e, const char *id, int report)
+/* The monitor runs from a sealed copy of argon (sealed): it creates the
+ * container, and the container's init is its fork until it execs, so a
+ * process of the container must never reach a writable argon binary
+ * through /proc/PID/exe (CVE-2019-5736). It learns argon's real path, for
+ * argon-monitor and the last step, from its arguments. */
+static void exec_monitor(struct engine *e, const char *id, int sealed, int report)
 {
 	char fdnum[16];
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -49,9 +56,10 @@ static void exec_monitor(struct engine *e, const char *id, int report)
 		_exit(127);
 	snprintf(fdnum, sizeof fdnum, "%d", report);
 	char *argv[] = { "argon", "--root", e->store->root, "--state-dir", (char *)e->state_dir,
-			 "_monitor", (char *)id, fdnum, NULL };
-	execv(e->argon_path, argv);
-	dprintf(report, "ERR %d exec `%s`: %s", EIO, e->argon_path, strerror(errno));
+			 "_monitor", (char *)id, fdnum, (char *)e->argon_path, NULL };
+	syscall(SYS_execveat, sealed, "", argv, environ, AT_EMPTY_PATH);
+	dprintf(report, "ERR %d exec a sealed copy of `%s`: %s", EIO, e->argon_path,
+		strerror(errno));
 	_exit(127);
 }
 
@@ -84,9 +92,12 @@ static int read_report(int fd, pid_t *init, pid_t *monitor, struct ar_err *err)
 int engine_spawn_monitor(struct engine *e, const char *id, pid_t *init, pid_t *monitor,
 			 struct ar_err *err)
 {
+	_cleanup_close_ int sealed = -1;
 	int p[2], status;
 	pid_t child;
 
+	if (ar_sealed_self(&sealed, err) < 0)
+		return ar_err_prefix(err, "start the container's monitor");
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return ar_error(err, errno, "pipe");
 	child = fork();
@@ -100,7 +111,7 @@ int engine_spawn_monitor(struct engine *e, const char *id, pid_t *init, pid_t *m
 		setsid();
 		pid_t g = fork();
 		if (g == 0)
-			exec_monitor(e, id, p[1]);
+			exec_monitor(e, id, sealed, p[1]);
 		_exit(g < 0 ? 1 : 0);
 	}
 	close(p[1]);
@@ -345,6 +356,8 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 	bool oom = oom_killed(e, id), auto_remove = engine_auto_remove(e, id) && !restarting(e, id);
 	int64_t now = engine_now_ns();
 
+	ar_trace("monitor: done begins");
+
 	ar_container_delete(&e->rt, id, true, &ignored);
 	ar_err_clear(&ignored);
 	/* Only the row's own monitor speaks for it; the events come before
@@ -352,6 +365,7 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 	if (engine_find(e, id, &i, NULL) < 0 || i.monitor_pid != getpid())
 		_exit(0);
 	engine_net_teardown(e, id);	/* then _exit frees the held host ports */
+	ar_trace("monitor: network torn down");
 	if (oom)
 		engine_event_of(e, &i, "oom", NULL);
 	engine_event_of(e, &i, "die", (const char *const[]){ code_attr, NULL });
@@ -362,6 +376,7 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 		db_run(e->store->db, NULL, "INSERT OR REPLACE INTO exits(id, exit_code, "
 		       "finished_at) VALUES(?, ?, ?)", "sii", id, (int64_t)exit_code_of(status), now);
 		_cleanup_strv_ char **nets = engine_net_networks_of(e, id);
+		ar_trace("monitor: recorded");
 		if (storage_container_remove(e->store, id, true, &ignored) == 0) {
 			engine_net_neighbours_changed(e, nets);
 			engine_event_of(e, &i, "destroy", NULL);
@@ -369,6 +384,7 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 		ar_err_clear(&ignored);
 	}
 	engine_info_free(&i);
+	ar_trace("monitor: done");
 	_exit(0);
 }
 
@@ -394,6 +410,7 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 	_cleanup_free_ int *ports = NULL;
 	size_t n_ports = 0;
 
+	ar_trace("monitor: step 1");
 	if (access(mpath, X_OK) < 0)
 		ar_error(&err, errno, "the container monitor `%s`", mpath);
 	else if (monitor_setup(&m, &err) == 0) {
@@ -418,6 +435,7 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 		dprintf(report, "ERR %d %s", err.errnum, err.msg);
 		_exit(1);
 	}
+	ar_trace("monitor: created");
 	dprintf(report, "OK %ld %ld\n", (long)m.init, (long)getpid());
 	close(report);
 	exec_steady(&m, mpath, ports, n_ports);

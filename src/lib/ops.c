@@ -16,6 +16,7 @@
 #include "proc.h"
 #include "rootless.h"
 #include "util.h"
+#include "trace.h"
 
 int ar_runtime_open_root(struct ar_runtime *rt, struct ar_err *err)
 {
@@ -167,6 +168,7 @@ int ar_container_start(struct ar_runtime *rt, const char *id, struct ar_err *err
 		ar_error(err, errno, "start container `%s`: write exec.fifo", id);
 		goto out;
 	}
+	ar_trace("start: exec.fifo written");
 	unlinkat(dirfd, "exec.fifo", 0);
 	run_warn_hooks(dirfd, &st, ST_RUNNING, HOOK_POSTSTART);
 	r = 0;
@@ -325,8 +327,9 @@ int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struc
 		return -1;
 	if (state_read(dirfd, id, &st, err) < 0) {
 		/* No state.json: a create that died half-way. Its init died with
-		 * it; its job may remain. */
-		if (err->errnum != ENOENT)
+		 * it; its job may remain. An unreadable one: torn by a power loss
+		 * (it is written without fsync), so its processes are gone too. */
+		if (err->errnum != ENOENT && err->errnum != EINVAL)
 			return -1;
 		ar_err_clear(err);
 		if (destroy_half_made_job(dirfd, id, err) < 0)
@@ -344,8 +347,10 @@ int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struc
 		goto out;
 	if (status != ST_STOPPED && kill_and_wait(dirfd, &st, err) < 0)
 		goto out;
+	ar_trace("delete: job destroyed");
 	run_warn_hooks(dirfd, &st, ST_STOPPED, HOOK_POSTSTOP);
 	r = state_dir_remove(rt->rootfd, id, err);
+	ar_trace("delete: state removed");
 out:
 	ar_state_free(&st);
 	return r;

@@ -296,9 +296,9 @@ int rotlog_next(struct rotlog *r, const char **line, size_t *len)
 	}
 }
 
-int rotlog_wait(struct rotlog *r, int fd, int timeout_ms)
+int rotlog_wait(struct rotlog *r, int fd, int wake, int timeout_ms)
 {
-	struct pollfd p[2];
+	struct pollfd p[3];
 	nfds_t n = 0;
 	int mine = -1, theirs = -1;
 	char drain[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -311,6 +311,8 @@ int rotlog_wait(struct rotlog *r, int fd, int timeout_ms)
 		theirs = (int)n;
 		p[n++] = (struct pollfd){ fd, POLLIN, 0 };
 	}
+	if (wake >= 0)
+		p[n++] = (struct pollfd){ wake, POLLIN, 0 };
 	if (poll(p, n, timeout_ms) <= 0)
 		return 0;
 	if (mine >= 0 && p[mine].revents)

@@ -36,8 +36,9 @@ void rotlog_skip_to_end(struct rotlog *r);
 int rotlog_next(struct rotlog *r, const char **line, size_t *len);
 
 /* Waits until <path>'s directory changes (inotify: a write, a rename), fd
- * (when >= 0) is readable, or timeout_ms pass. 1 when fd is readable. */
-int rotlog_wait(struct rotlog *r, int fd, int timeout_ms);
+ * (when >= 0) is readable, wake (when >= 0: a pidfd, say) is, or
+ * timeout_ms pass. 1 when fd is readable. */
+int rotlog_wait(struct rotlog *r, int fd, int wake, int timeout_ms);
 
 void rotlog_free(struct rotlog *r);
 

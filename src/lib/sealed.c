@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -42,16 +43,34 @@ static int copy_to_memfd(int src, int *out, struct ar_err *err)
 	return 0;
 }
 
+static bool is_sealed(int fd)
+{
+	int seals = fcntl(fd, F_GET_SEALS);
+
+	return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+int ar_sealed_self(int *fd, struct ar_err *err)
+{
+	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+
+	if (self < 0)
+		return ar_error(err, errno, "open /proc/self/exe");
+	if (is_sealed(self)) {
+		*fd = steal_fd(&self);
+		return 0;
+	}
+	return copy_to_memfd(self, fd, err);
+}
+
 int ar_ensure_sealed_binary(char **argv, char **envp, struct ar_err *err)
 {
 	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int mfd = -1;
-	int seals;
 
 	if (self < 0)
 		return ar_error(err, errno, "open /proc/self/exe");
-	seals = fcntl(self, F_GET_SEALS);
-	if (seals >= 0 && (seals & SEALS) == SEALS)
+	if (is_sealed(self))
 		return 0;
 	if (copy_to_memfd(self, &mfd, err) < 0)
 		return -1;

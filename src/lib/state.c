@@ -260,7 +260,7 @@ int state_write(int dirfd, const struct ar_state *st, struct ar_err *err)
 	json_object_object_add(o, "cgroup_path",
 			       json_object_new_string(st->cgroup_path ? st->cgroup_path : ""));
 	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	ret = write_file_atomic_at(dirfd, STATE_FILE, text, strlen(text), 0600, err);
+	ret = write_file_replace_at(dirfd, STATE_FILE, text, strlen(text), 0600, err);
 	json_object_put(o);
 	if (ret < 0)
 		return ar_err_prefix(err, "save state of container `%s`", st->id ? st->id : "");

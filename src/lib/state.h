@@ -1,6 +1,6 @@
 /* argon-runtime — per-container state under --root (the OCI convention).
  *
- * Layout: <root>/<id>/state.json (written atomically: temp + fsync + rename),
+ * Layout: <root>/<id>/state.json (written atomically: temp + rename),
  * <root>/<id>/config.json (the config the container was created from),
  * <root>/<id>/exec.fifo (present from create until start).
  * A container directory is locked with flock(LOCK_EX) on its dirfd while a

@@ -7,10 +7,9 @@
  * group names from the host, so equal trees give equal bytes.
  */
 #define _GNU_SOURCE
+#include "lazy_archive.h"
 #include "tarwrite.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

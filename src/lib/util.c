@@ -199,8 +199,8 @@ static int fsync_parent_dir(int dirfd, const char *path, struct ar_err *err)
 	return 0;
 }
 
-int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len,
-			 mode_t mode, struct ar_err *err)
+static int replace_file_at(int dirfd, const char *path, const void *data, size_t len,
+			   mode_t mode, bool durable, struct ar_err *err)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
 	_cleanup_close_ int fd = -1;
@@ -208,7 +208,7 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return ar_error(err, errno, "create `%s`", tmp);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (durable && fsync(fd) < 0)) {
 		int e = errno;
 		unlinkat(dirfd, tmp, 0);
 		return ar_error(err, e, "write `%s`", tmp);
@@ -219,7 +219,19 @@ int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t l
 		return ar_error(err, e, "rename `%s`", tmp);
 	}
 	/* The rename is durable only once the directory entry is. */
-	return fsync_parent_dir(dirfd, path, err);
+	return durable ? fsync_parent_dir(dirfd, path, err) : 0;
+}
+
+int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len,
+			 mode_t mode, struct ar_err *err)
+{
+	return replace_file_at(dirfd, path, data, len, mode, true, err);
+}
+
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t len,
+			  mode_t mode, struct ar_err *err)
+{
+	return replace_file_at(dirfd, path, data, len, mode, false, err);
 }
 
 static int rm_rf_dirfd(int dfd, struct ar_err *err)

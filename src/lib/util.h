@@ -55,6 +55,12 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int read_file_at(int dirfd, const char *path, char **out, size_t *len, struct ar_err *err);
 int write_file_at(int dirfd, const char *path, const void *data, size_t len, int flags,
 		  mode_t mode, struct ar_err *err);
+/* Atomic but not durable: temp + rename, no fsync. For files that describe
+ * processes (the runtime's state, pid files): a process crash never shows a
+ * torn file, and a power loss ends the processes they describe anyway
+ * (readers treat a torn file after a reboot as a dead container). */
+int write_file_replace_at(int dirfd, const char *path, const void *data, size_t len,
+			  mode_t mode, struct ar_err *err);
 /* Durable replace: write <path>.tmp, fsync, rename over <path>, fsync dir. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len,
 			 mode_t mode, struct ar_err *err);

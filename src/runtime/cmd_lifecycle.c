@@ -1,6 +1,7 @@
 /* argon-runtime create, start, run, kill, delete. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include "proc.h"
 #include "terminal.h"
 #include "util.h"
+#include "trace.h"
 
 int cli_one_id(int argc, char **argv, int optind_, const char *cmd, const char **id,
 	       struct ar_err *err)
@@ -122,15 +124,18 @@ static int run_foreground(struct cli *cli, struct create_args *a, pid_t pid, int
 	int master = -1, status = 0, r;
 
 	if (console >= 0) {
-		/* A config without a terminal sends nothing: don't wait for it. */
-		struct timeval tv = { .tv_sec = 0, .tv_usec = 1 };
-		setsockopt(console, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+		/* The init sent its pty before READY, so it is queued by now; a
+		 * config without a terminal sent nothing. Non-blocking: a receive
+		 * timeout, however short, is rounded up to a scheduler tick
+		 * (4 ms at HZ=250). */
+		fcntl(console, F_SETFL, O_NONBLOCK);
 		terminal_recv_fd(console, &master, &ignored);
 		ar_err_clear(&ignored);
 	}
 	r = ar_container_start(&cli->rt, a->o.id, err);
 	if (r == 0)
 		r = ar_wait_forward(pid, master, &status, err);
+	ar_trace("run: container exited");
 	if (master >= 0)
 		close(master);
 	ar_container_delete(&cli->rt, a->o.id, true, &ignored);

@@ -14,6 +14,7 @@
 #include "rootless.h"
 #include "spec.h"
 #include "util.h"
+#include "trace.h"
 
 /* `seal`: the command puts a process into a container, so it first
  * re-executes from a sealed copy of the runtime (CVE-2019-5736). */
@@ -156,6 +157,7 @@ int main(int argc, char **argv, char **envp)
 	_cleanup_free_ char *default_root = NULL;
 	int first, r;
 
+	ar_trace("runtime main");
 	first = parse_globals(&cli, argc, argv, &err);
 	if (first < 0) {
 		report_error(&cli, &err);

@@ -193,12 +193,19 @@ net_snapshot() {
 }
 
 # net_same NAME [PART...]: the host ns's state (or those parts of it) is
-# what snapshot NAME recorded; else fails showing the difference.
+# what snapshot NAME recorded; else fails showing the difference. A dead
+# container's namespace takes its veth's host end with it, but in the
+# kernel's background work (argon does not wait for it): up to 5 s are
+# given for that.
 net_same() {
-	local name=$1 d
+	local name=$1 d tries=50
 	shift
 	[ -f "$TMP/net-snap.$name" ] || { fail "no snapshot $name"; return 1; }
-	d=$(diff <(net_snapshot_parts "$TMP/net-snap.$name" "$@") <(net_state "$@")) || true
+	while :; do
+		d=$(diff <(net_snapshot_parts "$TMP/net-snap.$name" "$@") <(net_state "$@")) || true
+		[ -n "$d" ] && [ $((tries -= 1)) -gt 0 ] || break
+		sleep 0.1
+	done
 	[ -z "$d" ] || { fail "network state differs from snapshot $name (< before, > now):"$'\n'"$d"; return 1; }
 }
 

@@ -282,6 +282,59 @@ static void with_cgroup(void (*body)(struct cgroup *))
 		with_cgroup(body); \
 	}
 
+/* ---- joining ---- */
+
+/* Whether /proc/self/cgroup's line for hierarchy `ctrls` ("" is cgroup2's
+ * "0::") names the cgroup at `path`. */
+static bool line_in(const char *text, const char *ctrls, const char *path)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *c = strchr(l, ':'), *p = c ? strchr(c + 1, ':') : NULL;
+		size_t n = p ? (size_t)(p - c - 1) : 0, plen = strlen(path);
+		if (p == NULL || n != strlen(ctrls) || strncmp(c + 1, ctrls, n) != 0)
+			continue;
+		return p[1] == '/' && strncmp(p + 2, path, plen) == 0 &&
+		       (p[2 + plen] == '\n' || p[2 + plen] == '\0');
+	}
+	return false;
+}
+
+/* cgroup_fork + join_self, the way create and exec use them: the child
+ * ends up in the job in every hierarchy, born there on cgroup2
+ * (CLONE_INTO_CGROUP), moved by "0" into `tasks` on v1. */
+static void fork_join_body(struct cgroup *cg)
+{
+	char text[4096] = "";
+	bool born = false;
+	int p[2], status = -1;
+	ssize_t n;
+	pid_t pid;
+
+	CHECK(pipe2(p, O_CLOEXEC) == 0);
+	pid = cgroup_fork(cg, &born);
+	if (pid == 0) {
+		struct ar_err err = { 0 };
+		_cleanup_free_ char *mine = NULL;
+		if (cg->ops->join_self(cg, born, &err) < 0 ||
+		    read_file_at(AT_FDCWD, "/proc/self/cgroup", &mine, NULL, &err) < 0)
+			_exit(1);
+		_exit(write_all(p[1], mine, strlen(mine)) < 0 ? 2 : 0);
+	}
+	close(p[1]);
+	n = read_all(p[0], text, sizeof text - 1);
+	close(p[0]);
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid && status == 0);
+	CHECK(n > 0);
+	/* Every kernel argon supports has clone3 (5.7+): born in the cgroup2
+	 * dir whenever there is one. */
+	CHECK(born == (cg->v2_root != NULL));
+	for (size_t i = 0; i < cg->n_v1; i++)
+		CHECK(line_in(text, cg->v1_names[i], cg->path));
+	if (cg->v2_root)
+		CHECK(line_in(text, "", cg->path));
+}
+CGROUP_TEST(test_fork_join, fork_join_body)
+
 /* ---- detection and paths ---- */
 
 /* The layout from mountinfo, worked out independently of cgroup.c. */
@@ -876,7 +929,8 @@ static void test_no_leftovers(void)
 	CHECK(fresh == 0);
 }
 
-UNIT_MAIN(UNIT(test_detect), UNIT(test_open_paths), UNIT(test_apply_and_read_back),
+UNIT_MAIN(UNIT(test_detect), UNIT(test_open_paths), UNIT(test_fork_join),
+	  UNIT(test_apply_and_read_back),
 	  UNIT(test_devices_enforced), UNIT(test_freeze), UNIT(test_pids_limit), UNIT(test_oom),
 	  UNIT(test_kill_all_sigkill), UNIT(test_kill_all_sigterm), UNIT(test_memory_swap),
 	  UNIT(test_apply_errors), UNIT(test_hugetlb), UNIT(test_default_path),

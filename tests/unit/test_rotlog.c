@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -230,7 +231,7 @@ static int64_t mono_ms(void)
 }
 
 /* rotlog_wait: wakes for a write in the dir (inotify), for the caller's
- * fd, else after the timeout. */
+ * fd, for its wake fd (a pidfd), else after the timeout. */
 static void test_wait(void)
 {
 	_cleanup_unit_dir_ struct unit_dir d = { "" };
@@ -242,7 +243,7 @@ static void test_wait(void)
 	_cleanup_free_ char *path = xasprintf("%s/log", d.path);
 	CHECK(rotlog_open(path, true, &r, &err) == 0);
 	int64_t t0 = mono_ms();
-	int timed = rotlog_wait(r, -1, 200);
+	int timed = rotlog_wait(r, -1, -1, 200);
 	int64_t t1 = mono_ms();
 	pid_t pid = fork();
 	if (pid == 0) {
@@ -250,21 +251,34 @@ static void test_wait(void)
 		put(&d, "log", "hi\n");
 		_exit(0);
 	}
-	int woke = rotlog_wait(r, -1, 10000);
+	int woke = rotlog_wait(r, -1, -1, 10000);
 	int64_t t2 = mono_ms();
 	waitpid(pid, NULL, 0);
 	_cleanup_free_ char *got = drain(r);
 	CHECK(pipe2(p, O_CLOEXEC) == 0);
 	CHECK(write(p[1], "x", 1) == 1);
-	int readable = rotlog_wait(r, p[0], 10000);
+	int readable = rotlog_wait(r, p[0], -1, 10000);
 	close(p[0]);
 	close(p[1]);
+	/* The wake fd: a pidfd turns readable when its process exits. */
+	pid = fork();
+	if (pid == 0) {
+		usleep(100000);
+		_exit(0);
+	}
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int64_t t3 = mono_ms();
+	int waked = rotlog_wait(r, -1, pidfd, 10000);
+	int64_t t4 = mono_ms();
+	waitpid(pid, NULL, 0);
+	close(pidfd);
 	rotlog_free(r);
 	ar_err_clear(&err);
 	CHECK(timed == 0 && t1 - t0 >= 190);
 	CHECK(woke == 0 && t2 - t1 < 5000);
 	CHECK_STR(got, "hi");
 	CHECK(readable == 1);
+	CHECK(pidfd >= 0 && waked == 0 && t4 - t3 >= 90 && t4 - t3 < 5000);
 }
 
 UNIT_MAIN(UNIT(test_history_order), UNIT(test_same_file_once), UNIT(test_follow_rotation),
