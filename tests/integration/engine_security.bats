@@ -208,6 +208,29 @@ json.dump(p, open(sys.argv[1], "w"))' "$TMP/default.json"
 	done
 }
 
+@test "security: CVE-2019-5736: the monitor makes the init from a sealed copy of argon" {
+	# The created init is the monitor's fork until it execs: a process of
+	# the container that reached its /proc/PID/exe must find a sealed
+	# memfd, never the host's argon file, and no way to write it.
+	create_c busybox true
+	local pid exe
+	pid=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["pid"])' \
+		"$ESTATE/runtime/$ID/state.json") || fail "no runtime state for $ID"
+	exe=$(readlink "/proc/$pid/exe")
+	echo "created init's exe: $exe" >&2
+	[[ $exe == memfd:* || $exe == /memfd:* ]] || fail "the init runs $exe, not a sealed memfd"
+	[ ! "/proc/$pid/exe" -ef "$(readlink -f "$ARGON")" ] || fail "the init runs the host's argon file"
+	if (exec 5>>"/proc/$pid/exe") 2>/dev/null; then
+		fail "/proc/$pid/exe ($exe) opens for writing"
+	fi
+	# The monitor found argon's real path all the same: the container
+	# starts, ends and is recorded (argon-monitor and its last step).
+	erun start -a "$ID"
+	assert_success
+	erun wait "$ID"
+	assert_eq "$output" 0 "exit code"
+}
+
 # ---------------------------------------------------------------- LSM options
 
 @test "security: apparmor= and label= are refused (no LSM), their 'none' values accepted" {
