@@ -11,9 +11,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine_net_priv.h"
+#include "nftgen.h"
 #include "nftrules.h"
 #include "util.h"
 
@@ -54,10 +56,106 @@ static int bridge_configure(struct rtnl *h, const struct net_info *n, struct ar_
 
 static bool nft_has_network(const char *id);
 
-int net_bridge_ensure(const struct net_info *n, struct ar_err *err)
+/* ---- which rules were seen at which generation ----
+ *
+ * <state_dir>/nft.verified: "NSINO GEN\n" (the network namespace and the
+ * ruleset generation), then one network ID a line: rules seen (or made) at
+ * that generation. A start compares the generation with the kernel's, one
+ * netlink round trip, instead of listing the table (~2 ms through
+ * libnftables) to learn whether someone flushed the rules. */
+#define NFT_VERIFIED "nft.verified"
+
+struct rules_mark {
+	uint64_t ns;
+	uint32_t gen;
+};
+
+static bool rules_mark_now(struct rules_mark *m)
+{
+	struct ar_err ignored = { 0 };
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st) < 0 || nft_generation(&m->gen, &ignored) < 0) {
+		ar_err_clear(&ignored);
+		return false;
+	}
+	m->ns = (uint64_t)st.st_ino;
+	return true;
+}
+
+/* The note's IDs when it is about `m`, else NULL. */
+static char *rules_seen_at(const char *state_dir, const struct rules_mark *m)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" NFT_VERIFIED, state_dir);
+	struct ar_err ignored = { 0 };
+	unsigned long long ns;
+	unsigned gen;
+	char *text = NULL;
+	int at = 0;
+
+	if (read_file_at(AT_FDCWD, path, &text, NULL, &ignored) < 0) {
+		ar_err_clear(&ignored);
+		return NULL;
+	}
+	if (sscanf(text, "%llu %u\n%n", &ns, &gen, &at) != 2 || at == 0 || ns != m->ns ||
+	    gen != m->gen) {
+		free(text);
+		return NULL;
+	}
+	memmove(text, text + at, strlen(text + at) + 1);
+	return text;
+}
+
+static bool id_listed(const char *ids, const char *id)
+{
+	size_t n = strlen(id);
+
+	for (const char *p = ids; p && (p = strstr(p, id)) != NULL; p += n)
+		if ((p == ids || p[-1] == '\n') && p[n] == '\n')
+			return true;
+	return false;
+}
+
+static void rules_remember(const char *state_dir, const char *id, const struct rules_mark *m)
+{
+	_cleanup_free_ char *path = xasprintf("%s/" NFT_VERIFIED, state_dir);
+	_cleanup_free_ char *ids = rules_seen_at(state_dir, m), *text = NULL;
+	struct ar_err ignored = { 0 };
+
+	if (ids && id_listed(ids, id))
+		return;
+	text = xasprintf("%llu %u\n%s%s\n", (unsigned long long)m->ns, m->gen, ids ? ids : "", id);
+	if (write_file_replace_at(AT_FDCWD, path, text, strlen(text), 0600, &ignored) < 0)
+		ar_err_clear(&ignored);
+}
+
+/* The network's rules are there (restored if not); noted for next time. */
+static int rules_ensure(const struct net_info *n, const char *state_dir, bool made,
+			struct ar_err *err)
 {
 	struct nft_net rules = { .id = n->id, .bridge = n->bridge, .subnet = n->subnet,
 				 .prefix = n->prefix, .outbound = n->driver == NET_NAT };
+	struct rules_mark before, after;
+	bool known = rules_mark_now(&before), added = false;
+	_cleanup_free_ char *ids = known && !made ? rules_seen_at(state_dir, &before) : NULL;
+
+	if (ids && id_listed(ids, n->id))
+		return 0;	/* nothing changed since they were seen */
+	if (made || !nft_has_network(n->id)) {
+		if (nft_network_add(&rules, err) < 0)
+			return -1;
+		added = true;
+	}
+	/* Noted only when nobody else changed the ruleset meanwhile: the
+	 * generation moved by our one transaction, or not at all. */
+	if (known && rules_mark_now(&after) && after.ns == before.ns &&
+	    after.gen == before.gen + (added ? 1u : 0u))
+		rules_remember(state_dir, n->id, &after);
+	return 0;
+}
+
+int net_bridge_ensure(const struct net_info *n, const char *state_dir, struct ar_err *err)
+{
 	struct rtnl h;
 	bool made = false;
 	int r = -1;
@@ -76,7 +174,7 @@ int net_bridge_ensure(const struct net_info *n, struct ar_err *err)
 		goto out;
 	/* The rules come with the bridge (after a reboot both are gone), and
 	 * come back if someone flushed the ruleset since. */
-	if ((made || !nft_has_network(n->id)) && nft_network_add(&rules, err) < 0)
+	if (rules_ensure(n, state_dir, made, err) < 0)
 		goto out;
 	/* docker does the same: without forwarding nothing leaves a nat
 	 * network. It is this namespace's setting (the host's, normally). */
@@ -143,12 +241,14 @@ static int veth_wire(struct rtnl *h, const struct net_info *n, const struct net_
 }
 
 int net_endpoint_wire(const struct net_info *n, const struct net_endpoint *ep, int nsfd,
-		      struct rtnl *ctr, bool default_route, struct ar_err *err)
+		      struct rtnl *ctr, bool default_route, const char *state_dir,
+		      struct ar_err *err)
 {
 	struct rtnl h;
 	int r;
 
-	if ((n->driver == NET_NAT || n->driver == NET_INTERNAL) && net_bridge_ensure(n, err) < 0)
+	if ((n->driver == NET_NAT || n->driver == NET_INTERNAL) &&
+	    net_bridge_ensure(n, state_dir, err) < 0)
 		return -1;
 	if (rtnl_open(&h, -1, err) < 0)
 		return -1;

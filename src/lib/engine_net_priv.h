@@ -35,15 +35,18 @@ void net_port_binding_add(json_object *ports, const char *key, const char *ip, c
 int net_host_routes(struct rtnl_prefix **out, size_t *n, struct ar_err *err);
 
 /* Makes the network's bridge (address, up, route_localnet, nft rules,
- * ip_forward for nat) unless it exists. */
-int net_bridge_ensure(const struct net_info *n, struct ar_err *err);
+ * ip_forward for nat) unless it exists; restores the nft rules if someone
+ * flushed them. state_dir: the engine's, for the note of which rules were
+ * seen at which generation of the ruleset (nftgen.h). */
+int net_bridge_ensure(const struct net_info *n, const char *state_dir, struct ar_err *err);
 /* Removes the bridge and the network's nft rules; a missing piece is fine. */
 void net_bridge_remove(const struct net_info *n);
 
 /* Wires one endpoint into the namespace of `nsfd` (the container's),
  * `ctr` a socket there; `default_route`: this endpoint carries it. */
 int net_endpoint_wire(const struct net_info *n, const struct net_endpoint *ep, int nsfd,
-		      struct rtnl *ctr, bool default_route, struct ar_err *err);
+		      struct rtnl *ctr, bool default_route, const char *state_dir,
+		      struct ar_err *err);
 /* Removes the host side of an endpoint, if it is still there. */
 void net_endpoint_unwire(const struct net_info *n, const struct net_endpoint *ep);
 

@@ -177,7 +177,8 @@ static int wire_all(struct setup *s, struct ar_err *err)
 			return -1;
 		/* The first network that leads out carries the default route. */
 		route = !route_given && n->driver != NET_INTERNAL;
-		if (net_endpoint_wire(n, &s->eps[i], s->nsfd, &s->ctr, route, err) < 0)
+		if (net_endpoint_wire(n, &s->eps[i], s->nsfd, &s->ctr, route, s->e->state_dir,
+				      err) < 0)
 			return ar_err_prefix(err, "network `%s`", n->name);
 		s->wired = i + 1;
 		route_given = route_given || route;

@@ -249,8 +249,8 @@ static int attachable(struct engine *e, const char *ref, struct engine_info *i,
 	return ok ? 0 : -1;
 }
 
-static int wire_running(const struct engine_info *i, const struct net_info *n,
-			const struct net_endpoint *ep, struct ar_err *err)
+static int wire_running(struct engine *e, const struct engine_info *i,
+			const struct net_info *n, const struct net_endpoint *ep, struct ar_err *err)
 {
 	_cleanup_free_ char *path = xasprintf("/proc/%d/ns/net", (int)i->init_pid);
 	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
@@ -261,7 +261,7 @@ static int wire_running(const struct engine_info *i, const struct net_info *n,
 		return ar_error(err, errno, "open `%s`", path);
 	if (rtnl_open(&ctr, nsfd, err) < 0)
 		return -1;
-	r = net_endpoint_wire(n, ep, nsfd, &ctr, false, err);
+	r = net_endpoint_wire(n, ep, nsfd, &ctr, false, e->state_dir, err);
 	rtnl_close(&ctr);
 	if (r < 0)
 		net_endpoint_unwire(n, ep);
@@ -288,7 +288,7 @@ int engine_network_connect(struct engine *e, const char *net_ref, const char *ct
 	if (netdb_attach(e->store, i.c.id, &n, want, aliases, &ep, err) < 0)
 		goto out;
 	/* A created container's namespace is wired already (monitor step 1). */
-	if (i.state != ENGINE_EXITED && i.init_pid > 0 && wire_running(&i, &n, &ep, err) < 0) {
+	if (i.state != ENGINE_EXITED && i.init_pid > 0 && wire_running(e, &i, &n, &ep, err) < 0) {
 		struct ar_err ignored = { 0 };
 		netdb_detach(e->store, i.c.id, n.id, &ignored);
 		ar_err_clear(&ignored);

@@ -363,6 +363,25 @@ lan_network_test() { # lan_network_test DRIVER
 	[[ ${lines[0]} =~ ^eth0\ UP\ $ip/[0-9]+$ ]] || fail "eth0: ${lines[0]}"
 }
 
+@test "network: a start on the nat network restores its rules after the ruleset was flushed" {
+	local n
+	serve_peer ptcp tcp 7000
+	idle --name first
+	n=$(ip netns exec "$NET_HOST" nft list ruleset | grep -c 'argon:net:')
+	[ "$n" -gt 0 ] || fail "no network rules after the first start"
+	# Someone else's commit: argon's note of the generation is stale now.
+	ip netns exec "$NET_HOST" nft flush ruleset
+	idle --name second
+	assert_eq "$(ip netns exec "$NET_HOST" nft list ruleset | grep -c 'argon:net:')" "$n" \
+		"network rules after a flush and a start"
+	assert_reaches "$ID" tcp "$PEER_IP" 7000 "$HOST_IP"
+	# Nothing changed since: the next start trusts its note, the rules stay.
+	idle --name third
+	assert_eq "$(ip netns exec "$NET_HOST" nft list ruleset | grep -c 'argon:net:')" "$n" \
+		"network rules after one more start"
+	assert_reaches "$ID" tcp "$PEER_IP" 7000 "$HOST_IP"
+}
+
 @test "network: published tcp and udp ports reach the container from the peer and from the host" {
 	serving --name pub -p 8080:80 -p 8080:80/udp
 	assert_reaches pns tcp "$HOST_IP" 8080 "$PEER_IP"

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nftgen.h"
 #include "nftrules.h"
 #include "unit.h"
 
@@ -346,6 +347,33 @@ NETNS_TEST(table_del_if_unused)
 	CHECK(nft_ports_add(ID_A, p, 1, &err) == 0);
 	CHECK(tagged("argon:ctr:" ID_A) == 1);
 	CHECK(tagged("argon:jump") == 2);
+}
+
+/* nftgen.h: the generation moves with every commit (anyone's: here nft's
+ * own, outside argon's code) and stays while nothing changes. */
+NETNS_TEST(generation_moves_with_each_commit)
+{
+	struct ar_err err = { 0 };
+	struct nft_net na = net_of(ID_A, "br-a", "10.88.0.0", 16, true);
+	uint32_t g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
+	_cleanup_free_ char *out = NULL;
+
+	NEED_NFT();
+	CHECK(nft_generation(&g0, &err) == 0);
+	CHECK(nft_generation(&g1, &err) == 0);
+	CHECK(g1 == g0);			/* a read changes nothing */
+	CHECK(nft_network_add(&na, &err) == 0);
+	CHECK(nft_generation(&g2, &err) == 0);
+	CHECK(g2 == g1 + 1);			/* one transaction, one commit */
+	out = nft_text("list ruleset");
+	CHECK(nft_generation(&g3, &err) == 0);
+	CHECK(g3 == g2);			/* listing is no commit */
+	free(out);
+	out = nft_text("flush ruleset");
+	CHECK(nft_generation(&g4, &err) == 0);
+	CHECK(g4 == g3 + 1);			/* someone else's commit */
+	CHECK(tagged("argon:net:" ID_A) == -1);
+	ar_err_clear(&err);
 }
 
 static void check_refused(int r, struct ar_err *err, const char *what)
@@ -692,6 +720,7 @@ UNIT_MAIN(
 	UNIT(delete_leaves_the_others),
 	UNIT(list_tags_collects_unique_ids),
 	UNIT(table_del_if_unused),
+	UNIT(generation_moves_with_each_commit),
 	UNIT(bad_input_refused_before_any_change),
 	UNIT(other_tables_untouched),
 	UNIT(nft_failure_reported_and_nothing_changed),
