@@ -627,7 +627,7 @@ void cg_pidset_finish(struct cg_pidset *set, pid_t **pids, size_t *n)
 
 static int rmdir_at(int parentfd, const char *name, const char *path, struct ar_err *err)
 {
-	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	struct timespec tick = { 0, 0 };
 	int fd = openat(parentfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *de;
@@ -646,11 +646,16 @@ static int rmdir_at(int parentfd, const char *name, const char *path, struct ar_
 		ret = rmdir_at(dirfd(d), de->d_name, sub, err);
 	}
 	closedir(d);
-	for (int i = 0; ret == 0 && i < 200; i++) {	/* ~2 s of EBUSY */
+	/* EBUSY for ~2 s at most. The wait is usually for a task that has
+	 * exited but is not reaped yet: polled at 0.25 ms, doubling up to
+	 * 10 ms, so the common short wait is not rounded up to a 10 ms tick. */
+	for (long waited_us = 0, step_us = 250; ret == 0 && waited_us < 2000000;
+	     waited_us += step_us, step_us = step_us < 10000 ? step_us * 2 : 10000) {
 		if (unlinkat(parentfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
 			return 0;
 		if (errno != EBUSY)
 			break;
+		tick.tv_nsec = step_us * 1000;
 		nanosleep(&tick, NULL);
 	}
 	return ret < 0 ? ret : ar_error(err, errno, "remove cgroup `%s`", path);
