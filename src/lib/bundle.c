@@ -440,7 +440,7 @@ int bundle_config_json(const struct bundle_opts *o, char **out, struct ar_err *e
 /* 0600, not runc's 0644: process.env carries the user's -e values, which
  * are often secrets, and only root (the engine) reads the bundle. A stale
  * config.json.tmp is removed first so its mode cannot carry over. */
-int bundle_write(int dirfd, const struct bundle_opts *o, struct ar_err *err)
+int bundle_write(int dirfd, const struct bundle_opts *o, bool durable, struct ar_err *err)
 {
 	_cleanup_free_ char *text = NULL;
 
@@ -448,5 +448,6 @@ int bundle_write(int dirfd, const struct bundle_opts *o, struct ar_err *err)
 		return -1;
 	if (unlinkat(dirfd, "config.json.tmp", 0) < 0 && errno != ENOENT)
 		return ar_error(err, errno, "remove `config.json.tmp`");
-	return write_file_atomic_at(dirfd, "config.json", text, strlen(text), 0600, err);
+	return durable ? write_file_atomic_at(dirfd, "config.json", text, strlen(text), 0600, err)
+		       : write_file_replace_at(dirfd, "config.json", text, strlen(text), 0600, err);
 }

@@ -81,7 +81,8 @@ int bundle_config_json(const struct bundle_opts *o, char **out, struct ar_err *e
 struct json_object;
 void bundle_hostconfig_json(const struct bundle_opts *o, struct json_object *into);
 
-/* bundle_config_json, then writes it atomically as <dirfd>/config.json. */
-int bundle_write(int dirfd, const struct bundle_opts *o, struct ar_err *err);
+/* bundle_config_json, then writes it atomically as <dirfd>/config.json;
+ * durable: fsynced too (a container that may outlive a reboot). */
+int bundle_write(int dirfd, const struct bundle_opts *o, bool durable, struct ar_err *err);
 
 #endif

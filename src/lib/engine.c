@@ -140,6 +140,7 @@ static int create_plan(struct engine *e, const struct engine_opts *o, struct eng
 		       struct engine_net_plan *plan, char **opts, struct ar_err *err)
 {
 	*eo = *o;
+	eo->storage.ephemeral = o->auto_remove;
 	if (engine_net_plan(e, eo, plan, err) < 0)
 		return -1;
 	*opts = options_json(eo, err);

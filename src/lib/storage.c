@@ -105,7 +105,7 @@ static int write_bundle(struct store *s, const struct container_info *c,
 	if (b.net_files_dir && !b.net_files_dir[0])
 		b.net_files_dir = c->dir;
 	add_net_files(&b, bm, sources + o->n_mounts, targets);
-	r = bundle_write(dirfd, &b, err);
+	r = bundle_write(dirfd, &b, !o->ephemeral, err);
 out:
 	for (size_t i = 0; i < o->n_mounts + STORAGE_NET_FILES; i++)
 		free(sources[i]);

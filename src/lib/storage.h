@@ -21,6 +21,8 @@ struct storage_create_opts {
 	const struct mount_req *mounts;	/* -v, --mount, --tmpfs */
 	size_t n_mounts;
 	struct bundle_opts bundle;	/* image, rootfs and mounts are filled in */
+	bool ephemeral;			/* --rm: never outlives a reboot, so its
+					 * bundle is written without fsync */
 };
 
 /* Records the container, makes its sandbox, mounts the root, creates the

@@ -742,7 +742,7 @@ static void write_is_atomic_and_private(void)
 	fd = openat(d.fd, "config.json.tmp", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	CHECK(fd >= 0);
 	close(fd);
-	CHECK(bundle_write(d.fd, &o, &err) == 0);
+	CHECK(bundle_write(d.fd, &o, true, &err) == 0);
 	CHECK(fstatat(d.fd, "config.json", &st, 0) == 0);
 	CHECK((st.st_mode & 07777) == 0600);
 	CHECK(fstatat(d.fd, "config.json.tmp", &st, 0) < 0 && errno == ENOENT);
@@ -755,7 +755,7 @@ static void write_is_atomic_and_private(void)
 	/* a failed build writes nothing */
 	o.args = NULL;
 	CHECK(unlinkat(d.fd, "config.json", 0) == 0);
-	CHECK(bundle_write(d.fd, &o, &err) < 0);
+	CHECK(bundle_write(d.fd, &o, false, &err) < 0);
 	CHECK_STR(err.msg, "no command specified");
 	ar_err_clear(&err);
 	CHECK(fstatat(d.fd, "config.json", &st, 0) < 0 && errno == ENOENT);
@@ -766,7 +766,7 @@ static void write_to_bad_dir_fails(void)
 	struct bundle_opts o = { .args = V("sh") };
 	struct ar_err err = { 0 };
 
-	CHECK(bundle_write(-1, &o, &err) < 0);
+	CHECK(bundle_write(-1, &o, true, &err) < 0);
 	CHECK(err.errnum == EBADF);
 	ar_err_clear(&err);
 }
