@@ -120,7 +120,7 @@ const char *engine_state_name(enum engine_state s);	/* "created", ... */
  * polling the store is what lets `run` return as the container ends. */
 int engine_monitor_pidfd(struct engine *e, const char *id);
 
-/* The monitor's first step (`argon _monitor ID FD`) and its last
+/* The monitor's first step (`argon _monitor ID FD ARGON_PATH`) and its last
  * (`argon _monitor-done ID STATUS`, STATUS a wait status), monitor.c:
  * neither returns. */
 void engine_monitor_main(struct engine *e, const char *id, int report_fd);

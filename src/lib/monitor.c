@@ -1,7 +1,8 @@
 /* argon — the per-container monitor (the seeds' CExecSvc and termination
  * notification), in three steps of one process:
- *   1. `argon _monitor ID FD`, double-forked away from the CLI, a
- *      subreaper: makes the init's stdio (pipes, or a pty with -t) and the
+ *   1. `argon _monitor ID FD ARGON_PATH`, double-forked away from the CLI
+ *      and run from a sealed copy of argon (exec_monitor), a subreaper:
+ *      makes the init's stdio (pipes, or a pty with -t) and the
  *      attach socket, creates the runtime container (its init is our
  *      child), reports to the CLI, and execs
  *   2. argon-monitor (src/monitor/), small and static, which logs, serves
