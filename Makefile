@@ -11,10 +11,12 @@ CFLAGS   ?= -O2 -g
 # -D_GNU_SOURCE= (empty) equals a source file's own `#define _GNU_SOURCE`.
 CFLAGS   += -std=gnu11 $(WARN) -D_GNU_SOURCE= -fstack-protector-strong -fPIE \
             $(shell pkg-config --cflags $(PKGS)) -iquote src/lib
-# --as-needed: libarchive and libnftables stay on the link line for the unit
-# tests that call them, but the binaries load them on first use (lazylib.h).
-LDFLAGS  += -pie -Wl,-z,relro,-z,now -Wl,--as-needed
+LDFLAGS  += -pie -Wl,-z,relro,-z,now
 LDLIBS   := $(shell pkg-config --libs $(PKGS))
+# The binaries load libarchive and libnftables on first use (lazylib.h):
+# they are not on their link line, so a direct call fails to link. (The
+# unit tests, which call libarchive themselves, link everything.)
+BIN_LIBS := $(shell pkg-config --libs json-c sqlite3 libseccomp libmnl)
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
@@ -59,14 +61,14 @@ $(BUILD)/libargon.a: $(LIB_OBJ)
 # finds it by the debuglink), so the copy is 0.3 MB instead of 1.1 MB.
 # (SAN=1 builds keep it inline; the sanitizers' reports need no file.)
 $(BUILD)/argon-runtime: $(RT_OBJ) $(BUILD)/libargon.a
-	$(CC) $(LDFLAGS) -o $@.full $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@.full $^ $(BIN_LIBS)
 	objcopy --only-keep-debug $@.full $@.debug
 	objcopy --strip-debug --add-gnu-debuglink=$@.debug $@.full $@
 	rm -f $@.full
 
 # Its monitor and `argon exec` run from a sealed copy of it too.
 $(BUILD)/argon: $(CLI_OBJ) $(BUILD)/libargon.a
-	$(CC) $(LDFLAGS) -o $@.full $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@.full $^ $(BIN_LIBS)
 	objcopy --only-keep-debug $@.full $@.debug
 	objcopy --strip-debug --add-gnu-debuglink=$@.debug $@.full $@
 	rm -f $@.full

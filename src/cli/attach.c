@@ -49,7 +49,8 @@ struct relay {
 	const char *id;
 	const struct attach_opts *o;
 	int sock;
-	bool stdin_open, held_ctrl_p, detached;
+	bool stdin_open, held_ctrl_p, detached, ended;
+	uint64_t relayed[2];	/* stdout, stderr */
 };
 
 static int send_packet(int sock, int type, const void *data, size_t n)
@@ -117,8 +118,13 @@ static int output(struct relay *r)
 		return 1;
 	if (n <= 0)
 		return 0;
-	if (n > 1 && (pkt[0] == ATTACH_STDOUT || pkt[0] == ATTACH_STDERR))
-		write_all(pkt[0] == ATTACH_STDERR ? 2 : 1, pkt + 1, (size_t)n - 1);
+	if (n > 1 && (pkt[0] == ATTACH_STDOUT || pkt[0] == ATTACH_STDERR)) {
+		int err = pkt[0] == ATTACH_STDERR;
+		write_all(err ? 2 : 1, pkt + 1, (size_t)n - 1);
+		r->relayed[err] += (uint64_t)n - 1;
+	}
+	if (n == 1 && pkt[0] == ATTACH_END)
+		r->ended = true;
 	return 1;
 }
 
@@ -152,7 +158,7 @@ int cli_signalfd(bool winch)
 }
 
 int cli_attach_relay(struct engine *e, const char *id, int sock, const struct attach_opts *o,
-		     bool *detached, struct ar_err *err)
+		     struct attach_result *res, struct ar_err *err)
 {
 	struct relay r = { .e = e, .id = id, .o = o, .sock = sock, .stdin_open = o->send_stdin };
 	_cleanup_close_ int sfd = cli_signalfd(true);
@@ -183,6 +189,9 @@ int cli_attach_relay(struct engine *e, const char *id, int sock, const struct at
 	}
 	if (is_raw)
 		tcsetattr(0, TCSANOW, &saved);
-	*detached = r.detached;
+	res->detached = r.detached;
+	res->ended = r.ended;
+	res->relayed[0] = r.relayed[0];
+	res->relayed[1] = r.relayed[1];
 	return 0;
 }

@@ -4,6 +4,7 @@
 #define ARGON_CLI_ATTACH_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "engine.h"
 
@@ -21,11 +22,19 @@ int cli_attach_connect(const char *dir, int *sock, struct ar_err *err);
  * returned signalfd; with winch also SIGWINCH, for a terminal's size. */
 int cli_signalfd(bool winch);
 
-/* Relays until the monitor closes (the container has exited) or the user
- * detaches with ctrl-p ctrl-q (tty only; *detached set). Our terminal is
- * raw meanwhile and its size follows SIGWINCH; signals sent to us go to
- * the container (docker's --sig-proxy). */
+struct attach_result {
+	bool detached;		/* ctrl-p ctrl-q */
+	bool ended;		/* the monitor said the output ended (ATTACH_END);
+				 * false: it dropped us, or died */
+	uint64_t relayed[2];	/* bytes of stdout, stderr written */
+};
+
+/* Relays until the monitor closes (the container has exited, or the
+ * monitor dropped us: a client that stops reading for 5 s) or the user
+ * detaches with ctrl-p ctrl-q (tty only). Our terminal is raw meanwhile
+ * and its size follows SIGWINCH; signals sent to us go to the container
+ * (docker's --sig-proxy). */
 int cli_attach_relay(struct engine *e, const char *id, int sock, const struct attach_opts *o,
-		     bool *detached, struct ar_err *err);
+		     struct attach_result *res, struct ar_err *err);
 
 #endif

@@ -138,6 +138,9 @@ struct log_opts {
 	long tail;		/* < 0: all */
 	int64_t since_ns;	/* 0: all */
 	int64_t until_ns;	/* 0: no end */
+	uint64_t *skip;		/* NULL, or bytes of stdout, stderr not to print
+				 * again (counted down): what an attached run
+				 * showed before the monitor dropped it */
 };
 int cli_print_log(struct engine *e, const char *id, int fd, const struct log_opts *o,
 		  int sigfd, struct ar_err *err);

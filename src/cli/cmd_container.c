@@ -203,21 +203,43 @@ int cmd_wait(struct cli *cli, int argc, char **argv, struct ar_err *err)
 
 /* ------------------------------------------------------------ run */
 
+/* The monitor closed without ATTACH_END: it dropped us (we stopped reading
+ * for 5 s: `run | less`), or died. The rest comes from container.log (even
+ * if a --rm container is gone: the file is open), past what we showed. */
+static int rest_from_log(struct engine *e, const char *id, int logfd,
+			 const struct attach_result *res, struct ar_err *err)
+{
+	uint64_t skip[2] = { res->relayed[0], res->relayed[1] };
+	struct log_opts lo = { .follow = true, .tail = -1, .skip = skip };
+	_cleanup_close_ int sigfd = cli_signalfd(false);
+
+	return cli_print_log(e, id, logfd, &lo, sigfd, err);
+}
+
 /* Through the monitor's attach socket, connected before start (as docker
  * attaches before it starts): the output as it comes, stdin with -i, the
  * pty with -t. Not by following container.log: an inotify watch costs an
- * RCU grace period (10-20 ms here) when it is closed. */
+ * RCU grace period (10-20 ms here) when it is closed; the log is only the
+ * fallback for a client the monitor dropped. */
 static int run_attached(struct engine *e, const struct container_info *c,
 			   const struct attach_opts *o, struct ar_err *err)
 {
+	_cleanup_free_ char *log = xasprintf("%s/container.log", c->dir);
+	/* Opened before start: a --rm container's dir may be gone by the end,
+	 * and the open file still reads. */
+	_cleanup_close_ int logfd = open(log, O_RDONLY | O_CLOEXEC | O_CREAT, 0640);
 	_cleanup_close_ int sock = -1;
-	bool detached = false;
+	struct attach_result res = { 0 };
 	int code = 0;
 
+	if (logfd < 0)
+		return ar_error(err, errno, "open `%s`", log);
 	if (cli_attach_connect(c->dir, &sock, err) < 0 || engine_start(e, c->id, err) < 0 ||
-	    cli_attach_relay(e, c->id, sock, o, &detached, err) < 0)
+	    cli_attach_relay(e, c->id, sock, o, &res, err) < 0)
 		return -1;
-	if (detached) {
+	if (!res.detached && !res.ended && rest_from_log(e, c->id, logfd, &res, err) < 0)
+		return -1;
+	if (res.detached) {
 		fprintf(stderr, "\r\nargon: detached from %s; it runs on (`argon logs -f %s`, "
 			"`argon exec -it %s sh`)\r\n", c->name, c->name, c->name);
 		return 0;

@@ -52,9 +52,20 @@ static int print_record(const char *line, const struct log_opts *o)
 			r = 1;
 			goto out;
 		}
+		const char *text = json_object_get_string(log);
+		size_t len = (size_t)json_object_get_string_len(log);
+		uint64_t *skip = o->skip ? &o->skip[f == stderr] : NULL;
+		if (skip && *skip) {
+			size_t k = *skip < len ? (size_t)*skip : len;
+			*skip -= k;
+			text += k;
+			len -= k;
+			if (len == 0)
+				goto out;
+		}
 		if (o->timestamps)
 			fprintf(f, "%s ", t);
-		fwrite(json_object_get_string(log), 1, (size_t)json_object_get_string_len(log), f);
+		fwrite(text, 1, len, f);
 		fflush(f);
 	}
 out:
@@ -121,8 +132,9 @@ static void forward_signals(struct engine *e, const char *id, int sigfd)
 }
 
 /* Following ends when the container has exited: its monitor's exit (a
- * pidfd) says so at once; the store is asked again after each wake-up, and
- * every second when there is no monitor to watch. */
+ * pidfd) says so at once. The store is asked again after each wake-up: a
+ * write to the log (inotify), the monitor's exit, or a timeout, 1 s when
+ * both are watched, else 50 ms (the only way to see either then). */
 static int print_log(struct engine *e, const char *id, struct rotlog *rl,
 		     const struct log_opts *o, int sigfd)
 {
@@ -142,7 +154,8 @@ static int print_log(struct engine *e, const char *id, struct rotlog *rl,
 			mon = engine_monitor_pidfd(e, id);
 			continue;
 		}
-		rotlog_wait(rl, sigfd, mon, o->until_ns || mon < 0 ? 50 : 1000);
+		rotlog_wait(rl, sigfd, mon,
+			    o->until_ns || mon < 0 || !rotlog_watching(rl) ? 50 : 1000);
 	}
 }
 

@@ -1,8 +1,10 @@
 /* argon — the engine's metadata database: open, schema, small helpers. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "util.h"
@@ -166,10 +168,11 @@ int db_open(const char *path, sqlite3 **out, struct ar_err *err)
 		return -1;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	/* Every command is a short process: a checkpoint (and its fdatasync)
-	 * at each close would be paid three times by each `run` (CLI,
-	 * monitor, last step). The WAL is checkpointed when it reaches 1000
-	 * pages instead, by whichever commit gets there. */
+	/* Every command is a short process: a checkpoint at each close (the
+	 * WAL synced, its pages copied, the database synced) would be paid
+	 * three times by each `run` (CLI, monitor, last step). The WAL is
+	 * checkpointed when it reaches 1000 pages instead, by whichever
+	 * commit gets there; db_sync makes a command's commits durable. */
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	/* WAL: readers never block the writer; NORMAL sync is durable in WAL
 	 * mode except for the last transactions on power loss, never corrupt. */
@@ -183,8 +186,26 @@ int db_open(const char *path, sqlite3 **out, struct ar_err *err)
 	return 0;
 }
 
+void db_sync(sqlite3 *db)
+{
+	const char *main_file = db ? sqlite3_db_filename(db, "main") : NULL;
+	_cleanup_free_ char *wal = NULL;
+	_cleanup_close_ int fd = -1;
+
+	if (main_file == NULL || sqlite3_total_changes(db) == 0)
+		return;
+	/* synchronous=NORMAL syncs the WAL only at checkpoints: one
+	 * fdatasync of it is what makes this process's commits survive a
+	 * power loss. */
+	wal = xasprintf("%s-wal", main_file);
+	fd = open(wal, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0)
+		fdatasync(fd);
+}
+
 void db_close(sqlite3 *db)
 {
+	db_sync(db);
 	sqlite3_close(db);
 }
 

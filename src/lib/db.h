@@ -16,6 +16,10 @@
 /* Opens (creating) the database at `path`, WAL mode, foreign keys on, a
  * busy timeout, and brings the schema to the current version. */
 int db_open(const char *path, sqlite3 **out, struct ar_err *err);
+/* Makes the commits of this connection durable (an fdatasync of the WAL,
+ * when it changed anything); db_close does it first. For a process that
+ * leaves by _exit. */
+void db_sync(sqlite3 *db);
 void db_close(sqlite3 *db);
 
 /* A write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK. */

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -476,20 +477,29 @@ out:
 
 /* ------------------------------------------------------------ after */
 
-/* Whether another live container joined this one's network namespace
- * (--network container:ID), which then outlives this container's init. */
-static bool netns_shared(struct engine *e, const char *id)
+/* Deletes the host ends of the container's veths in a detached grandchild.
+ * The init is gone: normally the kernel deletes its namespace, and with it
+ * both ends of each veth, in the background. A namespace kept alive (by a
+ * container sharing it with --network container:, a bind mount, an
+ * nsenter) keeps its veth on the bridge, so each end still there is
+ * deleted; but not by us: a synchronous delete waits for RCU grace periods
+ * (~10 ms, half of a `run --rm` on a nat network). A restart of this
+ * container deletes a leftover end first anyway (veth_wire). */
+static void unwire_in_background(struct net_info *nets, struct net_endpoint *eps, size_t n)
 {
-	sqlite3_stmt *q;
-	bool shared = false;
+	pid_t child = n ? fork() : -1;
 
-	if (db_prepare(e->store->db, &q, NULL, "SELECT 1 FROM containers WHERE state IN "
-		       "('created', 'running') AND json_extract(config, '$.NetworkMode') = "
-		       "'container:' || ? LIMIT 1", "s", id) < 0)
-		return true;	/* cannot tell: unwire now, the slow sure way */
-	shared = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
-	return shared;
+	if (child == 0) {
+		if (fork() == 0) {	/* nobody's child: never a zombie of ours */
+			for (size_t i = 0; i < n; i++)
+				if (nets[i].id)
+					net_endpoint_unwire(&nets[i], &eps[i]);
+		}
+		_exit(0);
+	}
+	if (child > 0)
+		while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+			;
 }
 
 void engine_net_teardown(struct engine *e, const char *id)
@@ -509,20 +519,20 @@ void engine_net_teardown(struct engine *e, const char *id)
 		json_object_object_del(opts, "Ports");	/* a stopped container publishes nothing */
 		net_save_options(e, id, opts, &ignored);
 	}
-	/* The init is gone. Unless another container shares its namespace,
-	 * the kernel deletes the namespace and with it both ends of each veth,
-	 * in the background; deleting the host's end here would wait for
-	 * RCU grace periods instead (~10 ms, half of `run --rm` on a nat
-	 * network). A restart of this container deletes a leftover end first
-	 * (veth_wire). */
-	if (netns_shared(e, id) && netdb_endpoints_of_container(e->store, id, &eps, &n, &ignored) == 0) {
-		for (size_t i = 0; i < n; i++) {
-			struct net_info ni;
-			if (netdb_find(e->store, eps[i].network_id, &ni, &ignored) == 0) {
-				net_endpoint_unwire(&ni, &eps[i]);
-				net_info_free(&ni);
+	if (netdb_endpoints_of_container(e->store, id, &eps, &n, &ignored) == 0) {
+		/* nets[i]: eps[i]'s network; all zero (no id) when not found. */
+		struct net_info *nets = xcalloc(n + 1, sizeof *nets);
+
+		for (size_t i = 0; i < n; i++)
+			if (netdb_find(e->store, eps[i].network_id, &nets[i], &ignored) < 0) {
+				net_info_free(&nets[i]);
+				memset(&nets[i], 0, sizeof nets[i]);
+				ar_err_clear(&ignored);
 			}
-		}
+		unwire_in_background(nets, eps, n);
+		for (size_t i = 0; i < n; i++)
+			net_info_free(&nets[i]);
+		free(nets);
 		net_endpoints_free(eps, n);
 	}
 	ar_err_clear(&ignored);

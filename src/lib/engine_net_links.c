@@ -125,8 +125,14 @@ static void rules_remember(const char *state_dir, const char *id, const struct r
 	if (ids && id_listed(ids, id))
 		return;
 	text = xasprintf("%llu %u\n%s%s\n", (unsigned long long)m->ns, m->gen, ids ? ids : "", id);
-	if (write_file_replace_at(AT_FDCWD, path, text, strlen(text), 0600, &ignored) < 0)
+	/* A temp file of our own (two starts may write at once), renamed
+	 * over: a reader sees one writer's note whole, never a mix. */
+	_cleanup_free_ char *tmp = xasprintf("%s.%d", path, (int)getpid());
+	if (write_file_at(AT_FDCWD, tmp, text, strlen(text), O_CREAT | O_TRUNC | O_NOFOLLOW, 0600,
+			  &ignored) < 0 || rename(tmp, path) < 0) {
+		unlink(tmp);
 		ar_err_clear(&ignored);
+	}
 }
 
 /* The network's rules are there (restored if not); noted for next time. */

@@ -307,6 +307,8 @@ static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **
 	if (rootfs_prepare(&ro, err) < 0 || init_set_names(s, err) < 0 ||
 	    init_loopback_up(s, err) < 0)
 		return -1;
+	/* The last trace point of the init: after pivot_root a trace file's
+	 * path would name a file of the container's. */
 	ar_trace("init: rootfs mounted");
 	if (init_create_runtime(c, hook_state, err) < 0)
 		return -1;
@@ -315,14 +317,12 @@ static int init_setup(struct create_ctx *c, struct sync_msg *hook_state, char **
 		return -1;
 	if (rootfs_pivot(&ro, err) < 0)
 		return -1;
-	ar_trace("init: pivoted");
 	if (s->process.terminal && init_terminal(c, err) < 0)
 		return -1;
 	if (rootfs_finalize(&ro, err) < 0 || process_chdir(&s->process, err) < 0)
 		return -1;
 	if (process_find_executable(&s->process, exe, err) < 0)
 		return -1;
-	ar_trace("init: rootfs finalized");
 	if (process_apply_rlimits(&s->process, err) < 0 ||
 	    process_apply_oom_score_adj(&s->process, err) < 0)
 		return -1;
@@ -374,7 +374,6 @@ void init_main(struct create_ctx *c)
 	close(c->sync_child);
 	if (init_wait_start(c, &err) < 0)
 		_exit(1);
-	ar_trace("init: started");
 	/* The ACK payload holds two NUL-separated documents. */
 	start_state = hook_state.data + strlen(hook_state.data) + 1;
 	/* The startContainer hooks run a binary of the (untrusted) rootfs:
@@ -389,7 +388,6 @@ void init_main(struct create_ctx *c)
 		init_fail_late(&err);
 	if (wait && process_load_filter(c->seccomp, &err) < 0)
 		init_fail_late(&err);
-	ar_trace("init: execve");
 	execve(exe, c->spec->process.args, c->spec->process.env);
 	ar_error(&err, errno, "exec `%s`", exe);
 	init_fail_late(&err);

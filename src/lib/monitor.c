@@ -363,8 +363,10 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 	ar_err_clear(&ignored);
 	/* Only the row's own monitor speaks for it; the events come before
 	 * the row says exited, so a `wait` that returned finds its "die". */
-	if (engine_find(e, id, &i, NULL) < 0 || i.monitor_pid != getpid())
+	if (engine_find(e, id, &i, NULL) < 0 || i.monitor_pid != getpid()) {
+		db_sync(e->store->db);
 		_exit(0);
+	}
 	engine_net_teardown(e, id);	/* then _exit frees the held host ports */
 	ar_trace("monitor: network torn down");
 	if (oom)
@@ -385,6 +387,7 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 		ar_err_clear(&ignored);
 	}
 	engine_info_free(&i);
+	db_sync(e->store->db);	/* _exit: the store is never closed */
 	ar_trace("monitor: done");
 	_exit(0);
 }
@@ -434,11 +437,13 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 		if (m.fds.dir >= 0)
 			unlinkat(m.fds.dir, ATTACH_SOCK_NAME, 0);
 		dprintf(report, "ERR %d %s", err.errnum, err.msg);
+		db_sync(e->store->db);
 		_exit(1);
 	}
 	ar_trace("monitor: created");
 	dprintf(report, "OK %ld %ld\n", (long)m.init, (long)getpid());
 	close(report);
+	db_sync(e->store->db);	/* this process execs, never closes the store */
 	exec_steady(&m, mpath, ports, n_ports);
 	/* Could not become argon-monitor: the container cannot be watched, so
 	 * it does not run; it is recorded as ended. */

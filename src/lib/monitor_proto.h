@@ -17,6 +17,9 @@
  * framing to get wrong. A packet is one type byte and its payload.
  *
  *   monitor -> client   ATTACH_STDOUT, ATTACH_STDERR: the container's output
+ *                       ATTACH_END: the output has ended; the client was
+ *                         not dropped (a client that stops reading for 5 s
+ *                         is, and then reads the rest from container.log)
  *   client -> monitor   ATTACH_STDIN: input for the init (-i)
  *                       ATTACH_STDIN_EOF: the client's stdin ended (the init
  *                         sees EOF, as docker closes stdin)
@@ -51,6 +54,7 @@ enum attach_type {
 	ATTACH_STDERR = 2,
 	ATTACH_STDIN_EOF = 3,
 	ATTACH_RESIZE = 4,
+	ATTACH_END = 5,
 };
 
 struct attach_winsize {

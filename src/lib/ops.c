@@ -327,9 +327,11 @@ int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struc
 		return -1;
 	if (state_read(dirfd, id, &st, err) < 0) {
 		/* No state.json: a create that died half-way. Its init died with
-		 * it; its job may remain. An unreadable one: torn by a power loss
-		 * (it is written without fsync), so its processes are gone too. */
-		if (err->errnum != ENOENT && err->errnum != EINVAL)
+		 * it; its job may remain. An unreadable one was torn by a power
+		 * loss (it is written without fsync), so its processes are gone
+		 * too; but it could also be another version's, or edited: only
+		 * --force treats it so, killing what its job holds. */
+		if (err->errnum != ENOENT && !(force && err->errnum == EINVAL))
 			return -1;
 		ar_err_clear(err);
 		if (destroy_half_made_job(dirfd, id, err) < 0)

@@ -321,6 +321,11 @@ int rotlog_wait(struct rotlog *r, int fd, int wake, int timeout_ms)
 	return theirs >= 0 && (p[theirs].revents & POLLIN) ? 1 : 0;
 }
 
+bool rotlog_watching(const struct rotlog *r)
+{
+	return r->inotify >= 0;
+}
+
 void rotlog_free(struct rotlog *r)
 {
 	if (r == NULL)

@@ -39,6 +39,8 @@ int rotlog_next(struct rotlog *r, const char **line, size_t *len);
  * (when >= 0) is readable, wake (when >= 0: a pidfd, say) is, or
  * timeout_ms pass. 1 when fd is readable. */
 int rotlog_wait(struct rotlog *r, int fd, int wake, int timeout_ms);
+/* Whether rotlog_wait wakes for writes (an inotify watch was made). */
+bool rotlog_watching(const struct rotlog *r);
 
 void rotlog_free(struct rotlog *r);
 

@@ -19,13 +19,23 @@
 #include "util.h"
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#ifdef MFD_EXEC
+#define AR_MFD_EXEC MFD_EXEC
+#else
+#define AR_MFD_EXEC 0x0010U	/* linux/memfd.h, 6.3 */
+#endif
 
 static int copy_to_memfd(int src, int *out, struct ar_err *err)
 {
-	_cleanup_close_ int mfd = memfd_create("argon-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* MFD_EXEC: with vm.memfd_noexec=1 (kernel 6.3+) a memfd is made
+	 * non-executable unless asked; kernels before 6.3 refuse the flag. */
+	_cleanup_close_ int mfd = memfd_create("argon-runtime",
+					       MFD_CLOEXEC | MFD_ALLOW_SEALING | AR_MFD_EXEC);
 	struct stat st;
 	off_t off = 0;
 
+	if (mfd < 0 && errno == EINVAL)
+		mfd = memfd_create("argon-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (mfd < 0)
 		return ar_error(err, errno, "memfd_create");
 	if (fstat(src, &st) < 0)

@@ -254,9 +254,14 @@ int main(int argc, char **argv)
 	}
 	reap(&m);	/* an init that exited before the signalfd existed */
 	mon_loop(&m);
-	/* Attached clients see EOF now: the exit code is recorded next. */
-	for (int k = 0; k < m.n_clients; k++)
+	/* Attached clients get ATTACH_END, then EOF: the output is all there,
+	 * the exit code is recorded next. (A client dropped on the way gets no
+	 * END: it knows to read the rest from the log.) */
+	for (int k = 0; k < m.n_clients; k++) {
+		char end = ATTACH_END;
+		send(m.clients[k], &end, 1, MSG_NOSIGNAL | MSG_DONTWAIT);	/* else: EOF alone */
 		close(m.clients[k]);
+	}
 	unlinkat(MON_FD_DIR, ATTACH_SOCK_NAME, 0);
 	for (int fd = MON_FD_OUT; fd < MON_FD_END; fd++)
 		close(fd);

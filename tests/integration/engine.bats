@@ -93,6 +93,17 @@ trap_script() { # trap_script SIGNAL CODE
 	assert_eq "$(jget 'd["State"]' <<<"$output")" exited "State in ps"
 }
 
+@test "engine: an attached run that stops reading for a while loses no output" {
+	# 200 KB through a pipe whose reader sleeps 7 s: the monitor drops a
+	# client that stops reading for 5 s, and run prints the rest from the
+	# log, past what it had shown, once, in order.
+	eng run --rm busybox sh -c 'i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done' |
+		(sleep 7; cat) >"$TMP/slow.out"
+	assert_eq "$(wc -l <"$TMP/slow.out")" 20000 "lines"
+	seq 0 19999 | sed 's/^/line/' | diff - "$TMP/slow.out" >/dev/null ||
+		fail "output differs from line0..line19999 (first: $(head -1 "$TMP/slow.out"), last: $(tail -1 "$TMP/slow.out"))"
+}
+
 @test "engine: attached run exits 128+N when the container is killed by signal N" {
 	eng_bg att run --name att busybox sleep 1000
 	wait_state att running
