@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "db.h"
 #include "cli.h"
 #include "create_flags.h"
 #include "proc.h"
@@ -255,6 +256,9 @@ int cmd_run(struct cli *cli, int argc, char **argv, struct ar_err *err)
 	struct container_info c = { 0 };
 	struct engine *e = NULL;
 	int r = cli_parse_create(argc, argv, CREATE_RUN, &a, err);
+
+	if (r == 0 && a.e.auto_remove)
+		db_skip_sync();	/* --rm: nothing of this run outlives a reboot */
 
 	if (r == 0 && (e = create_container(cli, &a, &c, err)) == NULL)
 		r = create_failure(err);

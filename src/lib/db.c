@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
@@ -186,13 +187,20 @@ int db_open(const char *path, sqlite3 **out, struct ar_err *err)
 	return 0;
 }
 
+static bool sync_skipped;
+
+void db_skip_sync(void)
+{
+	sync_skipped = true;
+}
+
 void db_sync(sqlite3 *db)
 {
 	const char *main_file = db ? sqlite3_db_filename(db, "main") : NULL;
 	_cleanup_free_ char *wal = NULL;
 	_cleanup_close_ int fd = -1;
 
-	if (main_file == NULL || sqlite3_total_changes(db) == 0)
+	if (sync_skipped || main_file == NULL || sqlite3_total_changes(db) == 0)
 		return;
 	/* synchronous=NORMAL syncs the WAL only at checkpoints: one
 	 * fdatasync of it is what makes this process's commits survive a

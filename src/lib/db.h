@@ -20,6 +20,11 @@ int db_open(const char *path, sqlite3 **out, struct ar_err *err);
  * when it changed anything); db_close does it first. For a process that
  * leaves by _exit. */
 void db_sync(sqlite3 *db);
+/* This process serves only a --rm container, which never outlives a
+ * reboot: its commits need not survive a power loss (db_sync does
+ * nothing). What else it changed in passing (the refresh of other rows)
+ * is found again by the next command's refresh. */
+void db_skip_sync(void);
 void db_close(sqlite3 *db);
 
 /* A write transaction: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK. */

@@ -357,6 +357,9 @@ void engine_monitor_done(struct engine *e, const char *id, int status)
 	bool oom = oom_killed(e, id), auto_remove = engine_auto_remove(e, id) && !restarting(e, id);
 	int64_t now = engine_now_ns();
 
+	if (auto_remove)
+		db_skip_sync();
+
 	ar_trace("monitor: done begins");
 
 	ar_container_delete(&e->rt, id, true, &ignored);
@@ -415,6 +418,8 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 	size_t n_ports = 0;
 
 	ar_trace("monitor: step 1");
+	if (engine_auto_remove(e, id))
+		db_skip_sync();	/* --rm: nothing of it outlives a reboot */
 	if (access(mpath, X_OK) < 0)
 		ar_error(&err, errno, "the container monitor `%s`", mpath);
 	else if (monitor_setup(&m, &err) == 0) {
