@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "attach.h"
-#include "db.h"
 #include "cli.h"
 #include "create_flags.h"
+#include "db.h"
 #include "proc.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 /* docker's statuses for a container that could not be made: 127 when its
  * command is not found, 126 when it cannot be run, else 125. */
@@ -67,7 +67,7 @@ static int start_one(struct cli *cli, const char *ref, void *data, struct ar_err
 }
 
 static int run_attached(struct engine *e, const struct container_info *c,
-			   const struct attach_opts *o, struct ar_err *err);
+			const struct attach_opts *o, struct ar_err *err);
 
 /* start -a: the container's output (and with -i our input) until it
  * exits; its exit code is ours. */
@@ -223,7 +223,7 @@ static int rest_from_log(struct engine *e, const char *id, int logfd,
  * RCU grace period (10-20 ms here) when it is closed; the log is only the
  * fallback for a client the monitor dropped. */
 static int run_attached(struct engine *e, const struct container_info *c,
-			   const struct attach_opts *o, struct ar_err *err)
+			const struct attach_opts *o, struct ar_err *err)
 {
 	_cleanup_free_ char *log = xasprintf("%s/container.log", c->dir);
 	/* Opened before start: a --rm container's dir may be gone by the end,

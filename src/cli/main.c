@@ -10,8 +10,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 static const struct {
 	const char *name;

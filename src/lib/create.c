@@ -27,12 +27,12 @@
 #include "job.h"
 #include "proc.h"
 #include "rootless.h"
-#include "sysctl_ns.h"
 #include "seccomp.h"
 #include "sync.h"
+#include "sysctl_ns.h"
 #include "terminal.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 static int refuse_unsupported(const struct spec *s, struct ar_err *err)
 {

@@ -19,8 +19,8 @@
 #include "engine_priv.h"
 #include "events.h"
 #include "proc.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 int engine_init(struct engine *e, struct store *s, const char *state_dir, struct ar_err *err)
 {

@@ -37,8 +37,8 @@
 #include "seccomp.h"
 #include "sync.h"
 #include "terminal.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 void reset_signals(void)
 {

@@ -26,14 +26,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "monitor_proto.h"
 #include "db.h"
-#include "events.h"
 #include "engine_net.h"
 #include "engine_priv.h"
+#include "events.h"
+#include "monitor_proto.h"
 #include "terminal.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 /* ------------------------------------------------------------ the CLI's side */
 

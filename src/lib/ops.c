@@ -15,8 +15,8 @@
 #include "job.h"
 #include "proc.h"
 #include "rootless.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 int ar_runtime_open_root(struct ar_runtime *rt, struct ar_err *err)
 {

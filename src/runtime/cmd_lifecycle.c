@@ -13,8 +13,8 @@
 #include "cli.h"
 #include "proc.h"
 #include "terminal.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 int cli_one_id(int argc, char **argv, int optind_, const char *cmd, const char **id,
 	       struct ar_err *err)

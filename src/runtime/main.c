@@ -13,8 +13,8 @@
 #include "cli.h"
 #include "rootless.h"
 #include "spec.h"
-#include "util.h"
 #include "trace.h"
+#include "util.h"
 
 /* `seal`: the command puts a process into a container, so it first
  * re-executes from a sealed copy of the runtime (CVE-2019-5736). */
