@@ -46,8 +46,9 @@ pid_t cgroup_fork(struct cgroup *cg, bool *born_in_v2)
 	args.exit_signal = SIGCHLD;
 	args.cgroup = (uint64_t)fd;
 	/* Like fork (no new stack, SIGCHLD). glibc's fork would also refresh
-	 * its cached thread id; the child here only forks or execs, and
-	 * glibc's raise() asks the kernel for the tid itself. */
+	 * the thread id it keeps for the thread; nothing the child runs uses
+	 * it (no PI or robust mutexes; raise() asks the kernel), and its own
+	 * next fork refreshes it. glibc has cached no pid since 2.25. */
 	pid = syscall(SYS_clone3, &args, sizeof args);
 	close(fd);
 	if (pid < 0)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -490,6 +491,9 @@ static void unwire_in_background(struct net_info *nets, struct net_endpoint *eps
 	pid_t child = n ? fork() : -1;
 
 	if (child == 0) {
+		/* Nothing of ours held on (the store, the held host ports):
+		 * the deletes open netlink sockets of their own. */
+		syscall(SYS_close_range, 3U, ~0U, 0U);
 		if (fork() == 0) {	/* nobody's child: never a zombie of ours */
 			for (size_t i = 0; i < n; i++)
 				if (nets[i].id)
