@@ -488,7 +488,12 @@ out:
  * container deletes a leftover end first anyway (veth_wire). */
 static void unwire_in_background(struct net_info *nets, struct net_endpoint *eps, size_t n)
 {
-	pid_t child = n ? fork() : -1;
+	size_t ends = 0;
+	pid_t child;
+
+	for (size_t i = 0; i < n; i++)
+		ends += net_has_host_end(&nets[i]);
+	child = ends ? fork() : -1;	/* macvlan, ipvlan: nothing of ours to delete */
 
 	if (child == 0) {
 		/* Nothing of ours held on (the store, the held host ports):
@@ -496,8 +501,7 @@ static void unwire_in_background(struct net_info *nets, struct net_endpoint *eps
 		syscall(SYS_close_range, 3U, ~0U, 0U);
 		if (fork() == 0) {	/* nobody's child: never a zombie of ours */
 			for (size_t i = 0; i < n; i++)
-				if (nets[i].id)
-					net_endpoint_unwire(&nets[i], &eps[i]);
+				net_endpoint_unwire(&nets[i], &eps[i]);
 		}
 		_exit(0);
 	}

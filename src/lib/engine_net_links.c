@@ -279,15 +279,19 @@ int net_endpoint_wire(const struct net_info *n, const struct net_endpoint *ep, i
 	return 0;
 }
 
+bool net_has_host_end(const struct net_info *n)
+{
+	/* macvlan and ipvlan links live only in the container's namespace. */
+	return n->id && (n->driver == NET_NAT || n->driver == NET_INTERNAL);
+}
+
 void net_endpoint_unwire(const struct net_info *n, const struct net_endpoint *ep)
 {
 	struct ar_err ignored = { 0 };
 	struct rtnl h;
 	char name[16];
 
-	/* macvlan and ipvlan links live only in the container's namespace:
-	 * they went with it. */
-	if (n->driver != NET_NAT && n->driver != NET_INTERNAL)
+	if (!net_has_host_end(n))
 		return;
 	net_veth_name(ep->container_id, n->id, name);
 	if (rtnl_open(&h, -1, &ignored) == 0) {

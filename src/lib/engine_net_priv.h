@@ -49,6 +49,9 @@ int net_endpoint_wire(const struct net_info *n, const struct net_endpoint *ep, i
 		      struct ar_err *err);
 /* Removes the host side of an endpoint, if it is still there. */
 void net_endpoint_unwire(const struct net_info *n, const struct net_endpoint *ep);
+/* Whether an endpoint on n has a link in our namespace (a veth's end:
+ * nat, internal); false for a zeroed n (no network found). */
+bool net_has_host_end(const struct net_info *n);
 
 /* engine_net_files.c: writes the container's hosts, resolv.conf and
  * hostname into its dir, in place (a running container's bind mounts

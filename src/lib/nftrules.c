@@ -177,7 +177,6 @@ static int nft_load(struct ar_err *err)
 		NFT_FNS(NFT_SYM)
 #undef NFT_SYM
 	};
-
 	static bool loaded;
 
 	if (!loaded && lazylib_open(sonames, syms, sizeof syms / sizeof syms[0], err) < 0)
