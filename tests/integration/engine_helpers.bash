@@ -334,13 +334,8 @@ engine_teardown() {
 # of /usr (prep hard-links the host's files) in PREP_STORE, removed by the
 # teardown; skips the test when no writable dir is there.
 prep_store_dir() {
-	local parent="" d dev base
-	dev=$(stat -c %d /usr/bin)
-	for d in /var/tmp /tmp /var/lib /root; do
-		[ -d "$d" ] && [ -w "$d" ] && [ "$(stat -c %d "$d")" == "$dev" ] && { parent=$d; break; }
-	done
-	[ -n "$parent" ] || skip "no writable dir on the file system of /usr for prep's hard links"
-	base=$(mktemp -d "$parent/argon-it-$1.XXXXXX")
+	local base
+	base=$(prep_mktemp "$1") || skip "no writable dir on the file system of /usr for prep's hard links"
 	CLEAN_DIRS+=("$base")
 	PREP_STORE="$base/store"
 	EXTRA_STORES+=("$PREP_STORE")

@@ -151,12 +151,12 @@ churn() {
 
 @test "leaks: no loop device of the suite is left attached" {
 	local left
-	left=$(losetup -a 2>/dev/null | grep -e "$ARGON_TEST_BASE" -e /var/tmp/argon-it || true)
+	left=$(losetup -a 2>/dev/null | grep -F "/$(basename "$ARGON_TEST_BASE")" || true)
 	[ -z "$left" ] || fail "loop devices left by the suite: $left"
 }
 
-@test "leaks: no prep store of the suite is left in /var/tmp" {
+@test "leaks: no prep store of the suite is left" {
 	local left
-	left=$(find /var/tmp -maxdepth 1 -name 'argon-it-prep.*' 2>/dev/null)
+	left=$(prep_dirs_left)
 	[ -z "$left" ] || fail "prep stores left: $left"
 }

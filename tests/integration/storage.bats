@@ -8,28 +8,13 @@
 load helpers
 load storage_helpers
 
-# The file system that holds /usr: a dir there for prep's stores.
-prep_parent() {
-	local dev d
-	dev=$(stat -c %d /usr/bin)
-	for d in /var/tmp /tmp /var/lib /root; do
-		if [ -d "$d" ] && [ -w "$d" ] && [ "$(stat -c %d "$d")" == "$dev" ]; then
-			echo "$d"
-			return 0
-		fi
-	done
-	return 1
-}
-
 setup_file() {
 	storage_setup_file || return 1
 	# `argon prep` of this host with the default manifest, once (seconds).
-	local parent
-	if ! parent=$(prep_parent); then
+	if ! PREP_BASE=$(prep_mktemp prep); then
 		export PREP_SKIP="no writable dir on the file system of /usr for prep's hard links"
 		return 0
 	fi
-	PREP_BASE=$(mktemp -d "$parent/argon-it-prep.XXXXXX")
 	export PREP_BASE
 	PREP_ROOT="$PREP_BASE/store"
 	export PREP_ROOT
@@ -569,9 +554,7 @@ A /hi"
 
 # A prep store of its own on the file system of /usr.
 own_prep_store() {
-	local parent
-	parent=$(prep_parent) || skip "no writable dir on the file system of /usr"
-	PSTORE=$(mktemp -d "$parent/argon-it-prep.XXXXXX")
+	PSTORE=$(prep_mktemp prep) || skip "no writable dir on the file system of /usr"
 	CLEAN_DIRS+=("$PSTORE")
 	EXTRA_STORES+=("$PSTORE/store")
 	printf 'link /usr/bin\ncopy /etc/debian_version\n' >"$TMP/small.manifest"

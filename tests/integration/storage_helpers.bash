@@ -17,6 +17,31 @@ BUSYBOX_CMD='["echo","hello from busybox"]'
 
 # ---------------------------------------------------------------- commands
 
+# Dirs that may hold prep's stores: a store must be on the file system of
+# /usr, since prep hard-links the host's files.
+PREP_PARENTS=(/var/tmp /tmp /var/lib /root)
+
+# prep_mktemp TAG: a new dir for a prep store on the file system of /usr,
+# named after this run's ARGON_TEST_BASE so that the leak check counts only
+# this run's (another run, or one killed, may have left its own); fails
+# when no writable dir is there.
+prep_mktemp() {
+	local dev d
+	dev=$(stat -c %d /usr/bin)
+	for d in "${PREP_PARENTS[@]}"; do
+		if [ -d "$d" ] && [ -w "$d" ] && [ "$(stat -c %d "$d")" == "$dev" ]; then
+			mktemp -d "$d/$(basename "$ARGON_TEST_BASE")-$1.XXXXXX"
+			return
+		fi
+	done
+	return 1
+}
+
+# The prep dirs of this run still there.
+prep_dirs_left() {
+	find "${PREP_PARENTS[@]}" -maxdepth 1 -name "$(basename "$ARGON_TEST_BASE")-*" 2>/dev/null
+}
+
 # argon ARGS...: the CLI on the test's store; no stdin, no bats fds.
 argon() {
 	"$ARGON" --root "$AROOT" "$@" </dev/null 3>&- 4>&-
