@@ -5,8 +5,11 @@ set -eu
 BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev libarchive-dev libsqlite3-dev libseccomp-dev libmnl-dev libnftables-dev musl-tools"
 RUN_PKGS="e2fsprogs"
 TEST_PKGS="bats busybox-static zstd iproute2 nftables util-linux procps cppcheck python3 clang libclang-rt-14-dev uidmap"
+# The engines that drive argon-runtime in podman.bats and containerd.bats
+# (podman needs a network backend even for --network none: netavark).
+ENGINE_PKGS="podman conmon netavark containerd"
 missing=""
-for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS; do
+for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS $ENGINE_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
@@ -16,6 +19,13 @@ if [ "$(id -u)" != 0 ]; then
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The tests start their own containerd: keep the package from starting the
+# machine's (policy-rc.d is the Debian way), unless the machine has a policy.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -323,8 +323,15 @@ int ar_container_delete(struct ar_runtime *rt, const char *id, bool force, struc
 
 	if (state_validate_id(id, err) < 0 || ar_runtime_open_root(rt, err) < 0)
 		return -1;
-	if (state_dir_open(rt->rootfd, id, &dirfd, err) < 0)
+	if (state_dir_open(rt->rootfd, id, &dirfd, err) < 0) {
+		/* runc and crun: --force of a container that is not there is
+		 * done (engines call it after a failed create). */
+		if (force && err->errnum == ENOENT) {
+			ar_err_clear(err);
+			return 0;
+		}
 		return -1;
+	}
 	if (state_read(dirfd, id, &st, err) < 0) {
 		/* No state.json: a create that died half-way. Its init died with
 		 * it; its job may remain. An unreadable one was torn by a power

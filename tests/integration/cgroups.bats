@@ -192,6 +192,9 @@ teardown() {
 	echo '{"pids":{"limit":50}}' >"$TMP/res.json"
 	rt update -r "$TMP/res.json" "$CID"
 	assert_eq "$(cat "$(cg_dir pids)/pids.max")" 50
+	# containerd's shim (CRI UpdateContainerResources): the JSON on a pipe.
+	echo '{"pids":{"limit":60}}' | rt update --resources - "$CID"
+	assert_eq "$(cat "$(cg_dir pids)/pids.max")" 60
 }
 
 @test "events --stats: runc's JSON shape" {

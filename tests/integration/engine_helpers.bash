@@ -341,18 +341,6 @@ prep_store_dir() {
 	EXTRA_STORES+=("$PREP_STORE")
 }
 
-# The machine's own network configuration, which no test may change: every
-# engine test file compares it at its end (network.bats after each test).
-machine_net_state() {
-	echo "== links"
-	ip -o link | sed -E 's/ link-netnsid [0-9]+//'
-	echo "== addrs"
-	ip -o addr | sed -E 's/\\? *valid_lft.*//'
-	echo "== ruleset"
-	nft list ruleset 2>&1 | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
-	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
-}
-
 setup_file() {
 	storage_setup_file || return 1
 	ENG_MACHINE_NET=$(machine_net_state)

@@ -113,6 +113,16 @@ print(errs[-1]["msg"])' "$TMP/log.json"
 	grep -q 'error' "$TMP/log.txt" || fail "log: $(cat "$TMP/log.txt")"
 }
 
+@test "errors: delete of a missing container fails; with --force it is done (runc)" {
+	run --separate-stderr rt delete nosuchcontainer
+	assert_failure
+	assert_contains "$stderr" "nosuchcontainer"
+	run --separate-stderr rt delete --force nosuchcontainer
+	assert_success
+	assert_eq "$output$stderr" "" "delete --force output"
+	assert_nothing_left
+}
+
 @test "errors: state of a container whose init died unseen is stopped" {
 	set_args argon-testinit sleep inf
 	ct_create "$CID"
@@ -143,4 +153,29 @@ print(errs[-1]["msg"])' "$TMP/log.json"
 	assert_rt_error
 	assert_contains "${stderr,,}${output,,}" "permission denied"
 	assert_nothing_left
+}
+
+# What engines call that argon does not do: refused clearly, nothing made.
+@test "errors: --systemd-cgroup is refused, naming cgroupfs, and makes nothing" {
+	skip_unless_argon "runc has a systemd cgroup driver"
+	run --separate-stderr "$RUNTIME" --root "$ROOT" --systemd-cgroup create --bundle "$BUNDLE" "$CID"
+	assert_rt_error
+	assert_argon_error '--systemd-cgroup: the systemd cgroup manager is not supported; use cgroupfs'
+	assert_nothing_left
+}
+
+@test "errors: checkpoint and restore are not supported; the container runs on" {
+	set_args argon-testinit sleep inf
+	ct_run_detached "$CID"
+	# podman's probe for checkpoint support: a failure means none.
+	run --separate-stderr rt checkpoint --help
+	assert_failure
+	run --separate-stderr rt checkpoint --image-path "$TMP/img" --leave-running "$CID"
+	assert_failure
+	assert_argon_error 'checkpoint: not supported by argon-runtime'
+	run --separate-stderr rt restore --image-path "$TMP/img" --bundle "$BUNDLE" "$CID-2"
+	assert_failure
+	assert_argon_error 'restore: not supported by argon-runtime'
+	wait_status "$CID" running
+	[ ! -e "$ROOT/$CID-2" ] || fail "restore made state"
 }

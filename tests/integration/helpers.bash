@@ -275,6 +275,21 @@ mounts_mentioning() {
 	grep -F -- "$1" /proc/self/mountinfo || true
 }
 
+# ---------------------------------------------------------------- machine
+
+# The machine's own network configuration, which no test may change: every
+# engine test file (and podman.bats, containerd.bats) compares it at its end;
+# network.bats after each test.
+machine_net_state() {
+	echo "== links"
+	ip -o link | sed -E 's/ link-netnsid [0-9]+//'
+	echo "== addrs"
+	ip -o addr | sed -E 's/\\? *valid_lft.*//'
+	echo "== ruleset"
+	nft list ruleset 2>&1 | sed -E 's/counter packets [0-9]+ bytes [0-9]+/counter/'
+	echo "== ip_forward $(cat /proc/sys/net/ipv4/ip_forward)"
+}
+
 # ---------------------------------------------------------------- rootfs
 
 # Builds the pristine rootfs and default config once per test file.

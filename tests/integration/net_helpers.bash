@@ -218,7 +218,7 @@ net_snapshot_parts() {
 	awk -v want=" $* " '/^== / { keep = index(want, " " $2 " ") > 0 } keep' "$file"
 }
 
-# machine_net_state (engine_helpers.bash): the machine's own network
+# machine_net_state (helpers.bash): the machine's own network
 # configuration, which no test may change.
 
 # ---------------------------------------------------------------- setup

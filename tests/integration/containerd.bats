@@ -1,0 +1,265 @@
+#!/usr/bin/env bats
+# argon-runtime under containerd (Debian's) through its runc v2 shim, the
+# way Kubernetes reaches a runtime: the shim's BinaryName option names
+# argon-runtime (`ctr run --runc-binary`; a CRI runtime handler sets the
+# same option, see docs/integration.md). This file starts its own
+# containerd on its own socket, root and state dirs (no CRI plugin), imports
+# an image with `ctr image import`, drives run (plain and -t), task exec,
+# ps, pause/resume, metrics, kill, delete, and stops containerd at the end.
+# ctr gives containers a network namespace with nothing in it.
+
+load helpers
+load ecosystem_helpers
+
+IMAGE=localhost/argon-it:latest
+NS=argon-test
+
+# ctr on this file's containerd.
+c() {
+	ctr --address "$ENG_DIR/containerd.sock" --namespace "$NS" "$@" </dev/null 3>&- 4>&-
+}
+
+# The flags of `ctr run` that every test needs: argon-runtime as the shim's
+# binary, its state, the IO fifos and the cgroup in this file's dirs.
+# ctr_run [FLAGS...] IMAGE ID ARGS...
+ctr_run() {
+	local id i args=("$@")
+	for ((i = 0; i < ${#args[@]}; i++)); do
+		[ "${args[i]}" == "$IMAGE" ] && id=${args[i + 1]} && break
+	done
+	c run --runc-binary "$ENG_RT" --runc-root "$ENG_DIR/rt" --fifo-dir "$ENG_DIR/fifo" \
+		--cgroup "/$ENG_CGROUP/$id" "$@"
+}
+
+# c_exec ARGS...: `ctr task exec`, its IO fifos in this file's dir.
+c_exec() {
+	c task exec --fifo-dir "$ENG_DIR/fifo" "$@"
+}
+
+setup_file() {
+	local b
+	for b in containerd ctr containerd-shim-runc-v2; do
+		command -v "$b" >/dev/null || skip "$b is not installed (scripts/install-deps.sh)"
+	done
+	eco_setup_file containerd || return 1
+	cat >"$ENG_DIR/config.toml" <<-EOF
+		version = 2
+		root = "$ENG_DIR/root"
+		state = "$ENG_DIR/state"
+		disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+		  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs",
+		  "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing",
+		  "io.containerd.tracing.processor.v1.otlp"]
+		[grpc]
+		  address = "$ENG_DIR/containerd.sock"
+		[ttrpc]
+		  address = "$ENG_DIR/containerd.sock.ttrpc"
+		[debug]
+		  address = ""
+		[metrics]
+		  address = ""
+	EOF
+	containerd --config "$ENG_DIR/config.toml" >"$ENG_DIR/containerd.log" 2>&1 </dev/null 3>&- 4>&- &
+	echo $! >"$ENG_DIR/containerd.pid"
+	retry 100 0.1 eval 'c version >/dev/null 2>&1' ||
+		{ echo "containerd did not start: $(tail -5 "$ENG_DIR/containerd.log")" >&2; return 1; }
+	"$HELPERS_DIR/mkimage" oci-tar "$ENG_DIR/image.tar" --layer "$ENG_IMAGE_ROOTFS" \
+		--name "$IMAGE" >/dev/null &&
+		c image import "$ENG_DIR/image.tar" >/dev/null ||
+		{ echo "ctr image import failed" >&2; return 1; }
+}
+
+# Stops what is left, then containerd (the shims exit with their tasks).
+teardown_file() {
+	local id pid
+	[ -n "${ENG_DIR-}" ] || return 0
+	if [ -f "$ENG_DIR/containerd.pid" ]; then
+		for id in $(c task ls -q 2>/dev/null); do
+			c task kill -s KILL "$id" >/dev/null 2>&1
+			retry 50 0.1 eval "c task delete '$id' >/dev/null 2>&1"
+		done
+		for id in $(c container ls -q 2>/dev/null); do
+			c container delete "$id" >/dev/null 2>&1
+		done
+		pid=$(cat "$ENG_DIR/containerd.pid")
+		kill -TERM "$pid" 2>/dev/null
+		retry 100 0.05 eval "! pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	fi
+	eco_teardown_file
+}
+
+setup() {
+	eco_calls_reset
+}
+
+# No task, container, runtime state or container cgroup is left.
+teardown() {
+	local id left
+	for id in $(c task ls -q 2>/dev/null); do
+		c task kill -s KILL "$id" >/dev/null 2>&1
+		retry 50 0.1 eval "c task delete '$id' >/dev/null 2>&1"
+	done
+	for id in $(c container ls -q 2>/dev/null); do
+		c container delete "$id" >/dev/null 2>&1
+	done
+	left=$(ls -A "$ENG_DIR/rt/$NS" 2>/dev/null | grep -vx .seccomp || true)
+	[ -z "$left" ] || fail "runtime state left: $left"
+	left=$(find /sys/fs/cgroup -maxdepth 3 -mindepth 3 -type d -path "*/$ENG_CGROUP/*" 2>/dev/null)
+	[ -z "$left" ] || fail "container cgroups left: $left"
+}
+
+# task_pid ID: the host pid of the task's init.
+task_pid() {
+	c task ls | awk -v id="$1" '$1 == id {print $2}'
+}
+
+task_status() {
+	c task ls | awk -v id="$1" '$1 == id {print $3}'
+}
+
+@test "containerd: ctr run prints the output and returns the exit status" {
+	run --separate-stderr ctr_run --rm "$IMAGE" c1 sh -c 'echo hello from argon; exit 3'
+	assert_status 3
+	assert_eq "$output" "hello from argon"
+	assert_called create start delete
+	local create
+	create=$(grep -- " create " "$ENG_DIR/calls")
+	assert_contains "$create" "--root $ENG_DIR/rt/$NS"
+	assert_contains "$create" "--log-format json"
+	assert_contains "$create" "--pid-file"
+}
+
+@test "containerd: a failed create shows the runtime's error (from its JSON log)" {
+	run --separate-stderr ctr_run --rm "$IMAGE" c1 /no/such/program
+	assert_failure
+	# The shim quotes the runtime's last error from the JSON log.
+	assert_contains "$stderr" "OCI runtime create failed: "
+	assert_contains "$stderr" "/no/such/program"
+	run c container ls -q
+	assert_eq "$output" ""
+}
+
+@test "containerd: ctr run -t gives the process a terminal of the client's size" {
+	run "$PY" "$HELPERS_DIR/ptyrun" --rows 30 --cols 100 expect:ready send:'stty size\r' \
+		expect:'30 100' send:'exit 4\r' -- \
+		ctr --address "$ENG_DIR/containerd.sock" --namespace "$NS" run -t --rm \
+		--runc-binary "$ENG_RT" --runc-root "$ENG_DIR/rt" --fifo-dir "$ENG_DIR/fifo" \
+		--cgroup "/$ENG_CGROUP/c1" "$IMAGE" c1 sh -c 'tty; echo ready; exec sh'
+	assert_status 4
+	assert_contains "$output" "/dev/pts/0"
+	grep -q -- " create .*--console-socket " "$ENG_DIR/calls" ||
+		fail "run -t: create without --console-socket: $(eco_calls)"
+}
+
+@test "containerd: task exec runs in the container's namespaces; exec -t has a terminal" {
+	ctr_run -d "$IMAGE" c1 sleep 1000 >/dev/null
+	local pid
+	pid=$(task_pid c1)
+	run --separate-stderr c_exec --exec-id e1 c1 sh -c \
+		'cat /proc/1/cmdline | tr "\0" " "; echo; readlink /proc/1/ns/pid; exit 5'
+	assert_status 5
+	assert_eq "${lines[0]}" "sleep 1000 " "the exec sees the container's init as pid 1"
+	assert_eq "${lines[1]}" "$(readlink "/proc/$pid/ns/pid")" "pid namespace"
+	grep -q -- " exec .*--process .*--detach" "$ENG_DIR/calls" ||
+		fail "no exec --process --detach: $(eco_calls)"
+
+	run "$PY" "$HELPERS_DIR/ptyrun" -- \
+		ctr --address "$ENG_DIR/containerd.sock" --namespace "$NS" task exec -t \
+		--fifo-dir "$ENG_DIR/fifo" --exec-id e2 c1 sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty'
+	assert_success
+	assert_contains "$output" "/dev/pts/"
+	assert_contains "$output" "stdin-is-a-tty"
+	grep -q -- " exec .*--console-socket " "$ENG_DIR/calls" ||
+		fail "exec -t without --console-socket: $(eco_calls)"
+}
+
+@test "containerd: task ps lists the processes of the container's cgroup" {
+	ctr_run -d "$IMAGE" c1 sh -c 'sleep 1000 & exec sleep 1001' >/dev/null
+	local pid procs
+	pid=$(task_pid c1)
+	procs=$(cgroup_file "$pid" pids cgroup.procs cgroup.procs)
+	retry 100 0.05 eval "[ \$(wc -l <'$procs') -eq 2 ]" || fail "cgroup.procs: $(cat "$procs")"
+	run c task ps c1
+	assert_success
+	assert_eq "$(awk 'NR > 1 {print $1}' <<<"$output" | sort -n | xargs)" \
+		"$(sort -n "$procs" | xargs)" "task ps against cgroup.procs"
+	assert_called ps
+	grep -q -- " ps --format json " "$ENG_DIR/calls" || fail "ps without --format json: $(eco_calls)"
+}
+
+@test "containerd: pause and resume freeze and thaw the container's cgroup" {
+	ctr_run -d "$IMAGE" c1 sleep 1000 >/dev/null
+	local pid
+	pid=$(task_pid c1)
+	run c task pause c1
+	assert_success
+	assert_eq "$(task_status c1)" PAUSED
+	assert_eq "$(cgroup_frozen "$pid")" yes "the container's cgroup after pause"
+	run c task resume c1
+	assert_success
+	assert_eq "$(task_status c1)" RUNNING
+	assert_eq "$(cgroup_frozen "$pid")" no "the container's cgroup after resume"
+	assert_called pause resume
+}
+
+@test "containerd: metrics come from the cgroup the runtime made" {
+	ctr_run -d "$IMAGE" c1 sh -c 'sleep 1000 & sleep 1000 & wait' >/dev/null
+	local pid
+	pid=$(task_pid c1)
+	grep -q "/$ENG_CGROUP/c1" "/proc/$pid/cgroup" || fail "cgroup: $(cat "/proc/$pid/cgroup")"
+	retry 100 0.05 eval "c task metrics c1 | grep -Eq '^pids.current +3 *\$'" ||
+		fail "metrics: $(c task metrics c1 2>&1) (want pids.current 3: sh + 2 sleeps)"
+}
+
+@test "containerd: kill delivers the signal; the exit status and delete follow" {
+	ctr_run -d "$IMAGE" c1 sh -c \
+		'trap "echo usr1 >/tmp/got" USR1; while :; do sleep 0.1; done' >/dev/null
+	local pid
+	pid=$(task_pid c1)
+	run c task kill -s USR1 c1
+	assert_success
+	retry 100 0.05 eval 'c_exec --exec-id e1 c1 cat /tmp/got 2>/dev/null | grep -q usr1' ||
+		fail "the container did not see SIGUSR1"
+	grep -Eq " kill c1 (10|USR1|SIGUSR1)$" "$ENG_DIR/calls" || fail "no kill with SIGUSR1: $(eco_calls)"
+	run c task kill -a -s KILL c1
+	assert_success
+	retry 100 0.05 eval '[ "$(task_status c1)" == STOPPED ]' || fail "c1 is $(task_status c1)"
+	grep -Eq " kill --all c1 (9|KILL|SIGKILL)$" "$ENG_DIR/calls" || fail "no kill --all: $(eco_calls)"
+	wait_pid_gone "$pid"
+	run --separate-stderr c task delete c1
+	assert_success
+	assert_contains "$stderr" "exit code 137"
+	run c container delete c1
+	assert_success
+	[ -z "$(ls -A "$ENG_DIR/rt/$NS" | grep -vx .seccomp)" ] || fail "state left: $(ls -A "$ENG_DIR/rt/$NS")"
+	assert_called kill delete
+}
+
+@test "containerd: checkpoint is refused with the runtime's message; the task runs on" {
+	ctr_run -d "$IMAGE" c1 sleep 1000 >/dev/null
+	run --separate-stderr c task checkpoint c1
+	assert_failure
+	is_argon && assert_contains "$stderr" "not supported"
+	assert_eq "$(task_status c1)" RUNNING
+	assert_called checkpoint
+}
+
+@test "containerd: the CRI handler of docs/examples parses as a runc v2 runtime with argon's BinaryName" {
+	cat >"$ENG_DIR/dump.toml" <<-EOF
+		version = 2
+		root = "$ENG_DIR/dump-root"
+		state = "$ENG_DIR/dump-state"
+		imports = ["$REPO/docs/examples/containerd-argon.toml"]
+		[grpc]
+		  address = "$ENG_DIR/dump.sock"
+	EOF
+	run containerd --config "$ENG_DIR/dump.toml" config dump
+	assert_success
+	local section
+	section=$(sed -n '/runtimes\.argon\]/,/^ *\[plugins.*untrusted/p' <<<"$output")
+	assert_contains "$section" 'runtime_type = "io.containerd.runc.v2"'
+	assert_contains "$section" 'BinaryName = "/usr/local/bin/argon-runtime"'
+	assert_contains "$section" 'SystemdCgroup = false'
+	[ ! -e "$ENG_DIR/dump-root" ] || fail "config dump made its root"
+}
