@@ -6,8 +6,9 @@ BUILD_PKGS="gcc make pkg-config libc6-dev libjson-c-dev libarchive-dev libsqlite
 RUN_PKGS="e2fsprogs"
 TEST_PKGS="bats busybox-static zstd iproute2 nftables util-linux procps cppcheck python3 clang libclang-rt-14-dev uidmap"
 # The engines that drive argon-runtime in podman.bats and containerd.bats
-# (podman needs a network backend even for --network none: netavark).
-ENGINE_PKGS="podman conmon netavark containerd"
+# (podman needs a network backend even for --network none: netavark; the
+# CRI client tests/integration/cri speaks gRPC: python3-grpcio).
+ENGINE_PKGS="podman conmon netavark containerd python3-grpcio python3-protobuf"
 missing=""
 for p in $BUILD_PKGS $RUN_PKGS $TEST_PKGS $ENGINE_PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

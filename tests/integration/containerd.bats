@@ -1,12 +1,14 @@
 #!/usr/bin/env bats
 # argon-runtime under containerd (Debian's) through its runc v2 shim, the
 # way Kubernetes reaches a runtime: the shim's BinaryName option names
-# argon-runtime (`ctr run --runc-binary`; a CRI runtime handler sets the
-# same option, see docs/integration.md). This file starts its own
-# containerd on its own socket, root and state dirs (no CRI plugin), imports
-# an image with `ctr image import`, drives run (plain and -t), task exec,
-# ps, pause/resume, metrics, kill, delete, and stops containerd at the end.
-# ctr gives containers a network namespace with nothing in it.
+# argon-runtime, set per container by `ctr run --runc-binary`, and for the
+# CRI plugin by the runtime handler of docs/examples/containerd-argon.toml
+# (which this file's containerd loads). This file starts its own containerd
+# on its own socket, root and state dirs, in a network namespace of its own
+# (a host-network pod shares it), imports an image with `ctr image import`,
+# drives run (plain and -t), task exec, ps, pause/resume, metrics, kill,
+# delete, a pod through the CRI (tests/integration/cri, as the kubelet
+# would), and stops containerd at the end.
 
 load helpers
 load ecosystem_helpers
@@ -14,9 +16,14 @@ load ecosystem_helpers
 IMAGE=localhost/argon-it:latest
 NS=argon-test
 
-# ctr on this file's containerd.
+# ctr on this file's containerd, in namespace NS (or CTR_NS: k8s.io is the CRI's).
 c() {
-	ctr --address "$ENG_DIR/containerd.sock" --namespace "$NS" "$@" </dev/null 3>&- 4>&-
+	ctr --address "$ENG_DIR/containerd.sock" --namespace "${CTR_NS:-$NS}" "$@" </dev/null 3>&- 4>&-
+}
+
+# cri ARGS...: the CRI client (tests/integration/cri) on this file's containerd.
+cri() {
+	"$HELPERS_DIR/cri" "$ENG_DIR/containerd.sock" "$@" </dev/null 3>&- 4>&-
 }
 
 # The flags of `ctr run` that every test needs: argon-runtime as the shim's
@@ -42,11 +49,17 @@ setup_file() {
 		command -v "$b" >/dev/null || skip "$b is not installed (scripts/install-deps.sh)"
 	done
 	eco_setup_file containerd || return 1
+	# The CRI plugin's own settings for this host: no CNI (pods use the host
+	# network, here containerd's namespace), the image below as the pause
+	# image, and oom_score_adj kept at containerd's (root lacks
+	# CAP_SYS_RESOURCE here). Then the handler of docs/examples with this
+	# file's runtime wrapper and state root.
+	mkdir -p "$ENG_DIR/cni-conf" "$ENG_DIR/cni-bin" "$ENG_DIR/pods"
 	cat >"$ENG_DIR/config.toml" <<-EOF
 		version = 2
 		root = "$ENG_DIR/root"
 		state = "$ENG_DIR/state"
-		disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs",
+		disabled_plugins = ["io.containerd.snapshotter.v1.btrfs",
 		  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.aufs",
 		  "io.containerd.snapshotter.v1.devmapper", "io.containerd.internal.v1.tracing",
 		  "io.containerd.tracing.processor.v1.otlp"]
@@ -58,29 +71,41 @@ setup_file() {
 		  address = ""
 		[metrics]
 		  address = ""
+		[plugins."io.containerd.grpc.v1.cri"]
+		  sandbox_image = "$IMAGE"
+		  disable_apparmor = true
+		  restrict_oom_score_adj = true
+		  stream_server_address = "127.0.0.1"
+		  stream_server_port = "0"
+		  [plugins."io.containerd.grpc.v1.cri".cni]
+		    bin_dir = "$ENG_DIR/cni-bin"
+		    conf_dir = "$ENG_DIR/cni-conf"
 	EOF
-	containerd --config "$ENG_DIR/config.toml" >"$ENG_DIR/containerd.log" 2>&1 </dev/null 3>&- 4>&- &
+	sed -e '/^version = /d' -e "s|^\\( *\\)BinaryName = \"/usr/local/bin/argon-runtime\"|\\1BinaryName = \"$ENG_RT\"\\n\\1Root = \"$ENG_DIR/rt\"|" \
+		"$REPO/docs/examples/containerd-argon.toml" >>"$ENG_DIR/config.toml"
+	grep -q "BinaryName = \"$ENG_RT\"" "$ENG_DIR/config.toml" ||
+		{ echo "no BinaryName line in docs/examples/containerd-argon.toml" >&2; return 1; }
+	unshare --net sh -c 'ip link set lo up && exec containerd --config "$1"' _ "$ENG_DIR/config.toml" \
+		>"$ENG_DIR/containerd.log" 2>&1 </dev/null 3>&- 4>&- &
 	echo $! >"$ENG_DIR/containerd.pid"
 	retry 100 0.1 eval 'c version >/dev/null 2>&1' ||
 		{ echo "containerd did not start: $(tail -5 "$ENG_DIR/containerd.log")" >&2; return 1; }
+	# One image for ctr's namespace and the CRI's (k8s.io); its command is
+	# the pod's pause process.
 	"$HELPERS_DIR/mkimage" oci-tar "$ENG_DIR/image.tar" --layer "$ENG_IMAGE_ROOTFS" \
-		--name "$IMAGE" >/dev/null &&
-		c image import "$ENG_DIR/image.tar" >/dev/null ||
+		--name "$IMAGE" --cmd '["sleep","1000000"]' >/dev/null &&
+		c image import "$ENG_DIR/image.tar" >/dev/null &&
+		CTR_NS=k8s.io c image import "$ENG_DIR/image.tar" >/dev/null ||
 		{ echo "ctr image import failed" >&2; return 1; }
 }
 
 # Stops what is left, then containerd (the shims exit with their tasks).
 teardown_file() {
-	local id pid
+	local pid
 	[ -n "${ENG_DIR-}" ] || return 0
 	if [ -f "$ENG_DIR/containerd.pid" ]; then
-		for id in $(c task ls -q 2>/dev/null); do
-			c task kill -s KILL "$id" >/dev/null 2>&1
-			retry 50 0.1 eval "c task delete '$id' >/dev/null 2>&1"
-		done
-		for id in $(c container ls -q 2>/dev/null); do
-			c container delete "$id" >/dev/null 2>&1
-		done
+		remove_all
+		CTR_NS=k8s.io remove_all
 		pid=$(cat "$ENG_DIR/containerd.pid")
 		kill -TERM "$pid" 2>/dev/null
 		retry 100 0.05 eval "! pid_alive $pid" || kill -KILL "$pid" 2>/dev/null
@@ -93,18 +118,27 @@ setup() {
 	eco_calls_reset
 }
 
-# No task, container, runtime state or container cgroup is left.
-teardown() {
-	local id left
+# Kills and deletes every task and container of a ctr namespace.
+remove_all() {
+	local id
 	for id in $(c task ls -q 2>/dev/null); do
-		c task kill -s KILL "$id" >/dev/null 2>&1
+		c task kill -a -s KILL "$id" >/dev/null 2>&1
 		retry 50 0.1 eval "c task delete '$id' >/dev/null 2>&1"
 	done
 	for id in $(c container ls -q 2>/dev/null); do
 		c container delete "$id" >/dev/null 2>&1
 	done
-	left=$(ls -A "$ENG_DIR/rt/$NS" 2>/dev/null | grep -vx .seccomp || true)
-	[ -z "$left" ] || fail "runtime state left: $left"
+}
+
+# No task, container, runtime state or container cgroup is left.
+teardown() {
+	local left ns
+	remove_all
+	CTR_NS=k8s.io remove_all
+	for ns in "$NS" k8s.io; do
+		left=$(ls -A "$ENG_DIR/rt/$ns" 2>/dev/null | grep -vx .seccomp || true)
+		[ -z "$left" ] || fail "runtime state left in $ns: $left"
+	done
 	left=$(find /sys/fs/cgroup -maxdepth 3 -mindepth 3 -type d -path "*/$ENG_CGROUP/*" 2>/dev/null)
 	[ -z "$left" ] || fail "container cgroups left: $left"
 }
@@ -245,21 +279,59 @@ task_status() {
 	assert_called checkpoint
 }
 
-@test "containerd: the CRI handler of docs/examples parses as a runc v2 runtime with argon's BinaryName" {
-	cat >"$ENG_DIR/dump.toml" <<-EOF
-		version = 2
-		root = "$ENG_DIR/dump-root"
-		state = "$ENG_DIR/dump-state"
-		imports = ["$REPO/docs/examples/containerd-argon.toml"]
-		[grpc]
-		  address = "$ENG_DIR/dump.sock"
+# What the kubelet does for a pod whose RuntimeClass names the handler
+# "argon": RunPodSandbox with that handler, then a container in the pod.
+# A host-network pod (no CNI here) has no hostname of its own: the
+# kubelet sends none, and runc and argon-runtime refuse one without a UTS
+# namespace.
+@test "containerd: a pod through the CRI handler of docs/examples runs under argon-runtime" {
+	"$PY" -c 'import grpc' 2>/dev/null || skip "python3-grpcio is not installed (scripts/install-deps.sh)"
+	cat >"$ENG_DIR/pod.json" <<-EOF
+		{"metadata": {"name": "p1", "uid": "uid-p1", "namespace": "argon-test"},
+		 "log_directory": "$ENG_DIR/pods/p1",
+		 "linux": {"cgroup_parent": "/$ENG_CGROUP/p1",
+		           "security_context": {"namespace_options": {"network": "NODE"}}}}
 	EOF
-	run containerd --config "$ENG_DIR/dump.toml" config dump
+	cat >"$ENG_DIR/c1.json" <<-EOF
+		{"metadata": {"name": "c1"}, "image": {"image": "$IMAGE"},
+		 "command": ["sh", "-c", "echo hello from a pod; trap 'exit 7' TERM; while :; do sleep 0.1; done"],
+		 "log_path": "c1.log",
+		 "linux": {"security_context": {"namespace_options": {"network": "NODE"}}}}
+	EOF
+	local pod cid
+	run cri version
 	assert_success
-	local section
-	section=$(sed -n '/runtimes\.argon\]/,/^ *\[plugins.*untrusted/p' <<<"$output")
-	assert_contains "$section" 'runtime_type = "io.containerd.runc.v2"'
-	assert_contains "$section" 'BinaryName = "/usr/local/bin/argon-runtime"'
-	assert_contains "$section" 'SystemdCgroup = false'
-	[ ! -e "$ENG_DIR/dump-root" ] || fail "config dump made its root"
+	assert_contains "$output" "containerd"
+	pod=$(cri runp argon "$ENG_DIR/pod.json") || fail "RunPodSandbox failed"
+	run cri podstatus "$pod"
+	assert_eq "$output" "SANDBOX_READY argon"
+	[ -d "$ENG_DIR/rt/k8s.io/$pod" ] || fail "the pod sandbox is not argon-runtime's: $(ls "$ENG_DIR/rt/k8s.io")"
+	cid=$(cri create "$pod" "$ENG_DIR/c1.json" "$ENG_DIR/pod.json") || fail "CreateContainer failed"
+	run cri start "$cid"
+	assert_success
+	[ -d "$ENG_DIR/rt/k8s.io/$cid" ] || fail "the container is not argon-runtime's"
+	assert_eq "$(cri status "$cid")" "CONTAINER_RUNNING 0"
+	# ExecSync, in the pod's shared pid namespace: pid 1 is the pause.
+	run --separate-stderr cri exec "$cid" sh -c 'cat /proc/1/cmdline | tr "\0" " "; exit 3'
+	assert_status 3
+	assert_eq "$output" "sleep 1000000 "
+	retry 100 0.05 file_has "$ENG_DIR/pods/p1/c1.log" "stdout F hello from a pod" ||
+		fail "container log: $(cat "$ENG_DIR/pods/p1/c1.log" 2>&1)"
+	run cri stop "$cid"
+	assert_success
+	assert_eq "$(cri status "$cid")" "CONTAINER_EXITED 7"
+	run cri rm "$cid"
+	assert_success
+	run cri stopp "$pod"
+	assert_success
+	run cri rmp "$pod"
+	assert_success
+	# The pod's cgroup is the kubelet's to remove; empty, it can be.
+	local d
+	for d in $(find /sys/fs/cgroup -maxdepth 3 -type d -path "*/$ENG_CGROUP/p1"); do
+		rmdir "$d" || fail "pod cgroup $d not empty: $(cat "$d/cgroup.procs")"
+	done
+	[ -z "$(ls -A "$ENG_DIR/rt/k8s.io" | grep -vx .seccomp)" ] ||
+		fail "runtime state left: $(ls -A "$ENG_DIR/rt/k8s.io")"
+	assert_called create start exec kill delete
 }

@@ -96,6 +96,9 @@ wait_logs() {
 	assert_eq "${lines[1]}" "$(readlink "/proc/$pid/ns/pid")" "pid namespace"
 	run pm exec c1 sh -c 'exit 5'
 	assert_status 5
+	run pm top c1 pid args
+	assert_success
+	assert_contains "$output" "sleep 1000"
 	assert_called exec
 	grep -q -- "exec .*--process " "$ENG_DIR/calls" || fail "exec without --process: $(eco_calls)"
 }
