@@ -15,10 +15,14 @@ load ecosystem_helpers
 
 IMAGE=localhost/argon-it:latest
 NS=argon-test
+# What containerd writes outside its dirs whatever the config: the runc
+# shim's socket dir (/run/containerd/s), ctr's default fifo dir.
+ECO_HOST_PATHS="/run/containerd/s /run/containerd/fifo /run/containerd"
 
 # ctr on this file's containerd, in namespace NS (or CTR_NS: k8s.io is the CRI's).
 c() {
-	ctr --address "$ENG_DIR/containerd.sock" --namespace "${CTR_NS:-$NS}" "$@" </dev/null 3>&- 4>&-
+	ctr --address "$ENG_DIR/containerd.sock" --connect-timeout 2s --namespace "${CTR_NS:-$NS}" \
+		"$@" </dev/null 3>&- 4>&-
 }
 
 # cri ARGS...: the CRI client (tests/integration/cri) on this file's containerd.
@@ -41,6 +45,18 @@ ctr_run() {
 # c_exec ARGS...: `ctr task exec`, its IO fifos in this file's dir.
 c_exec() {
 	c task exec --fifo-dir "$ENG_DIR/fifo" "$@"
+}
+
+# wait_containerd PID: waits (10 s) until containerd answers; gives up at
+# once when it has exited (a bad config).
+wait_containerd() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		c version >/dev/null 2>&1 && return 0
+		pid_alive "$1" || return 1
+		sleep 0.1
+	done
+	return 1
 }
 
 setup_file() {
@@ -71,6 +87,8 @@ setup_file() {
 		  address = ""
 		[metrics]
 		  address = ""
+		[plugins."io.containerd.internal.v1.opt"]
+		  path = "$ENG_DIR/opt"
 		[plugins."io.containerd.grpc.v1.cri"]
 		  sandbox_image = "$IMAGE"
 		  disable_apparmor = true
@@ -88,7 +106,7 @@ setup_file() {
 	unshare --net sh -c 'ip link set lo up && exec containerd --config "$1"' _ "$ENG_DIR/config.toml" \
 		>"$ENG_DIR/containerd.log" 2>&1 </dev/null 3>&- 4>&- &
 	echo $! >"$ENG_DIR/containerd.pid"
-	retry 100 0.1 eval 'c version >/dev/null 2>&1' ||
+	wait_containerd "$(cat "$ENG_DIR/containerd.pid")" ||
 		{ echo "containerd did not start: $(tail -5 "$ENG_DIR/containerd.log")" >&2; return 1; }
 	# One image for ctr's namespace and the CRI's (k8s.io); its command is
 	# the pod's pause process.
@@ -123,7 +141,7 @@ remove_all() {
 	local id
 	for id in $(c task ls -q 2>/dev/null); do
 		c task kill -a -s KILL "$id" >/dev/null 2>&1
-		retry 50 0.1 eval "c task delete '$id' >/dev/null 2>&1"
+		retry 50 0.1 eval "c task delete -f '$id' >/dev/null 2>&1"
 	done
 	for id in $(c container ls -q 2>/dev/null); do
 		c container delete "$id" >/dev/null 2>&1
@@ -132,15 +150,17 @@ remove_all() {
 
 # No task, container, runtime state or container cgroup is left.
 teardown() {
-	local left ns
+	local left ns problems=""
 	remove_all
 	CTR_NS=k8s.io remove_all
 	for ns in "$NS" k8s.io; do
 		left=$(ls -A "$ENG_DIR/rt/$ns" 2>/dev/null | grep -vx .seccomp || true)
-		[ -z "$left" ] || fail "runtime state left in $ns: $left"
+		[ -z "$left" ] || problems+="runtime state left in $ns: $left"$'\n'
 	done
-	left=$(find /sys/fs/cgroup -maxdepth 3 -mindepth 3 -type d -path "*/$ENG_CGROUP/*" 2>/dev/null)
-	[ -z "$left" ] || fail "container cgroups left: $left"
+	# /sys/fs/cgroup/$ENG_CGROUP/ID on v2, /sys/fs/cgroup/CTL/$ENG_CGROUP/ID on v1
+	left=$(find /sys/fs/cgroup -mindepth 2 -maxdepth 3 -type d -path "*/$ENG_CGROUP/*" 2>/dev/null)
+	[ -z "$left" ] || problems+="container cgroups left: $left"$'\n'
+	[ -z "$problems" ] || fail "teardown: $problems"
 }
 
 # task_pid ID: the host pid of the task's init.
@@ -175,11 +195,16 @@ task_status() {
 }
 
 @test "containerd: ctr run -t gives the process a terminal of the client's size" {
-	run "$PY" "$HELPERS_DIR/ptyrun" --rows 30 --cols 100 expect:ready send:'stty size\r' \
-		expect:'30 100' send:'exit 4\r' -- \
+	# ctr sizes the terminal after the task starts: the shell waits for it.
+	run "$PY" "$HELPERS_DIR/ptyrun" --rows 30 --cols 100 expect:'size=30 100' \
+		send:'exit 4\r' -- \
 		ctr --address "$ENG_DIR/containerd.sock" --namespace "$NS" run -t --rm \
 		--runc-binary "$ENG_RT" --runc-root "$ENG_DIR/rt" --fifo-dir "$ENG_DIR/fifo" \
-		--cgroup "/$ENG_CGROUP/c1" "$IMAGE" c1 sh -c 'tty; echo ready; exec sh'
+		--cgroup "/$ENG_CGROUP/c1" "$IMAGE" c1 sh -c 'tty; i=0
+			until [ "$(stty size 2>/dev/null)" = "30 100" ] || [ $i -ge 200 ]; do
+				sleep 0.05; i=$((i + 1))
+			done
+			echo "size=$(stty size)"; exec sh' 3>&- 4>&-
 	assert_status 4
 	assert_contains "$output" "/dev/pts/0"
 	grep -q -- " create .*--console-socket " "$ENG_DIR/calls" ||
@@ -200,7 +225,7 @@ task_status() {
 
 	run "$PY" "$HELPERS_DIR/ptyrun" -- \
 		ctr --address "$ENG_DIR/containerd.sock" --namespace "$NS" task exec -t \
-		--fifo-dir "$ENG_DIR/fifo" --exec-id e2 c1 sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty'
+		--fifo-dir "$ENG_DIR/fifo" --exec-id e2 c1 sh -c 'tty; [ -t 0 ] && echo stdin-is-a-tty' 3>&- 4>&-
 	assert_success
 	assert_contains "$output" "/dev/pts/"
 	assert_contains "$output" "stdin-is-a-tty"
@@ -248,9 +273,11 @@ task_status() {
 
 @test "containerd: kill delivers the signal; the exit status and delete follow" {
 	ctr_run -d "$IMAGE" c1 sh -c \
-		'trap "echo usr1 >/tmp/got" USR1; while :; do sleep 0.1; done' >/dev/null
+		'trap "echo usr1 >/tmp/got" USR1; touch /tmp/ready; while :; do sleep 0.1; done' >/dev/null
 	local pid
 	pid=$(task_pid c1)
+	# sh is pid 1 of its namespace: a signal before the trap is set is dropped.
+	retry 100 0.05 eval 'c_exec --exec-id r1 c1 test -e /tmp/ready' || fail "c1 never got ready"
 	run c task kill -s USR1 c1
 	assert_success
 	retry 100 0.05 eval 'c_exec --exec-id e1 c1 cat /tmp/got 2>/dev/null | grep -q usr1' ||
@@ -294,7 +321,7 @@ task_status() {
 	EOF
 	cat >"$ENG_DIR/c1.json" <<-EOF
 		{"metadata": {"name": "c1"}, "image": {"image": "$IMAGE"},
-		 "command": ["sh", "-c", "echo hello from a pod; trap 'exit 7' TERM; while :; do sleep 0.1; done"],
+		 "command": ["sh", "-c", "trap 'exit 7' TERM; echo hello from a pod; while :; do sleep 0.1; done"],
 		 "log_path": "c1.log",
 		 "linux": {"security_context": {"namespace_options": {"network": "NODE"}}}}
 	EOF

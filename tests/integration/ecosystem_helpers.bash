@@ -14,24 +14,25 @@
 #   ENG_IMAGE_ROOTFS  the suite's busybox + argon-testinit rootfs, the
 #               image both engines import.
 # eco_teardown_file stops what the engine left, removes the cgroups under
-# ENG_CGROUP and the host paths the engine made (ECO_HOST_PATHS that were
-# not there before), and fails when processes or mounts were left or the
-# machine's network configuration changed.
+# ENG_CGROUP and the host paths the engine made (ECO_HOST_PATHS, set by the
+# file, that were not there before), and fails when processes or mounts
+# were left or the machine's network configuration changed.
 
-# Paths outside ENG_DIR that an engine writes and cannot be pointed
-# elsewhere: podman's shm lock segment and blob info cache, containerd's
-# shim socket dir (its runc shim puts sockets in /run/containerd/s whatever
-# the config says). Removed at the end only when this file made them.
-ECO_HOST_PATHS=(/dev/shm/libpod_lock /var/lib/containers /run/containers /run/containerd)
+# ECO_HOST_PATHS: the paths outside ENG_DIR that the file's engine writes
+# and that cannot be pointed elsewhere, files and dirs, children before
+# their parents (space-separated). At the end, of those that were not
+# there before: files are removed, dirs only when empty, so whatever
+# something else put there meanwhile stays.
 
 # eco_setup_file NAME [root]: the per-file dir, the runtime wrapper, the
 # records of the machine's state. With `root` the wrapper gives the runtime
 # --root ENG_DIR/rt (for an engine that passes none: the runtime's default
-# root is the machine's).
+# root is the machine's). The wrapper also carries the sanitizer options
+# the suite runs with, which engines do not pass on.
 eco_setup_file() {
 	local name=$1 extra="" p
 	suite_setup_file || return 1
-	ENG_DIR=$(mktemp -d "$ARGON_TEST_BASE/$name.XXXXXX")
+	ENG_DIR=$(mktemp -d "$ARGON_TEST_BASE/$name.XXXXXX") || return 1
 	chmod 755 "$ENG_DIR"
 	mkdir -p "$ENG_DIR/rt"
 	[ "${2-}" != root ] || extra="--root '$ENG_DIR/rt'"
@@ -41,6 +42,7 @@ eco_setup_file() {
 		#!/bin/sh
 		# The runtime under test as $name calls it (see ecosystem_helpers.bash).
 		printf '%s\n' "\$*" >>'$ENG_DIR/calls'
+		export ASAN_OPTIONS='${ASAN_OPTIONS-}' UBSAN_OPTIONS='${UBSAN_OPTIONS-}'
 		exec '$RUNTIME' $extra "\$@"
 	EOF
 	chmod 755 "$ENG_RT"
@@ -49,7 +51,7 @@ eco_setup_file() {
 	ENG_IMAGE_ROOTFS="$ARGON_PRISTINE/rootfs"
 	ECO_MACHINE_NET=$(machine_net_state)
 	ECO_HOST_BEFORE=""
-	for p in "${ECO_HOST_PATHS[@]}"; do
+	for p in ${ECO_HOST_PATHS-}; do
 		[ -e "$p" ] && ECO_HOST_BEFORE+="$p "
 	done
 	export ENG_DIR ENG_RT ENG_CGROUP ENG_IMAGE_ROOTFS ECO_NAME ECO_MACHINE_NET ECO_HOST_BEFORE
@@ -60,7 +62,7 @@ eco_setup_file() {
 eco_remove_cgroups() {
 	local d
 	for d in $(find /sys/fs/cgroup -maxdepth 2 -type d -name "$ENG_CGROUP" 2>/dev/null); do
-		find "$d" -name cgroup.procs -exec sh -c '[ -s "$1" ] && echo "${1%/cgroup.procs}"' _ {} \;
+		find "$d" -name cgroup.procs -exec sh -c 'grep -q . "$1" && echo "${1%/cgroup.procs}"' _ {} \;
 		find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 }
@@ -83,8 +85,13 @@ eco_teardown_file() {
 	fi
 	left=$(eco_remove_cgroups)
 	[ -z "$left" ] || problems+="cgroups with processes left: $left"$'\n'
-	for p in "${ECO_HOST_PATHS[@]}"; do
-		[[ " $ECO_HOST_BEFORE" == *" $p "* ]] || rm -rf "$p"
+	for p in ${ECO_HOST_PATHS-}; do
+		[[ " $ECO_HOST_BEFORE" == *" $p "* ]] && continue
+		if [ -d "$p" ] && [ ! -L "$p" ]; then
+			rmdir "$p" 2>/dev/null
+		else
+			rm -f "$p"
+		fi
 	done
 	# ECO_CALLS_OUT=DIR keeps the record of the engine's calls (docs/integration.md).
 	if [ -n "${ECO_CALLS_OUT-}" ]; then
