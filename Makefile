@@ -16,7 +16,8 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS))
 # The binaries load libarchive and libnftables on first use (lazylib.h):
 # they are not on their link line, so a direct call fails to link. (The
 # unit tests, which call libarchive themselves, link everything.)
-BIN_LIBS := $(shell pkg-config --libs json-c sqlite3 libseccomp libmnl)
+LAZY_PKGS := libarchive libnftables
+BIN_LIBS := $(shell pkg-config --libs $(filter-out $(LAZY_PKGS),$(PKGS)))
 ifeq ($(SAN),1)
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined

@@ -49,8 +49,8 @@ struct relay {
 	const char *id;
 	const struct attach_opts *o;
 	int sock;
-	bool stdin_open, held_ctrl_p, detached, ended;
-	uint64_t relayed[2];	/* stdout, stderr */
+	bool stdin_open, held_ctrl_p;
+	struct attach_result res;	/* what the caller is told */
 };
 
 static int send_packet(int sock, int type, const void *data, size_t n)
@@ -94,7 +94,7 @@ static void input(struct relay *r)
 		if (r->o->tty && r->held_ctrl_p) {
 			r->held_ctrl_p = false;
 			if (c == CTRL_Q) {
-				r->detached = true;
+				r->res.detached = true;
 				return;
 			}
 			out[o++] = CTRL_P;
@@ -121,10 +121,10 @@ static int output(struct relay *r)
 	if (n > 1 && (pkt[0] == ATTACH_STDOUT || pkt[0] == ATTACH_STDERR)) {
 		int err = pkt[0] == ATTACH_STDERR;
 		write_all(err ? 2 : 1, pkt + 1, (size_t)n - 1);
-		r->relayed[err] += (uint64_t)n - 1;
+		r->res.relayed[err] += (uint64_t)n - 1;
 	}
 	if (n == 1 && pkt[0] == ATTACH_END)
-		r->ended = true;
+		r->res.ended = true;
 	return 1;
 }
 
@@ -174,7 +174,7 @@ int cli_attach_relay(struct engine *e, const char *id, int sock, const struct at
 	}
 	if (o->tty)
 		send_winsize(sock);
-	for (bool open = true; open && !r.detached;) {
+	for (bool open = true; open && !r.res.detached;) {
 		struct pollfd p[3] = {
 			{ sock, POLLIN, 0 }, { sfd, POLLIN, 0 }, { r.stdin_open ? 0 : -1, POLLIN, 0 },
 		};
@@ -189,9 +189,6 @@ int cli_attach_relay(struct engine *e, const char *id, int sock, const struct at
 	}
 	if (is_raw)
 		tcsetattr(0, TCSANOW, &saved);
-	res->detached = r.detached;
-	res->ended = r.ended;
-	res->relayed[0] = r.relayed[0];
-	res->relayed[1] = r.relayed[1];
+	*res = r.res;
 	return 0;
 }

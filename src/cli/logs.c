@@ -131,6 +131,19 @@ static void forward_signals(struct engine *e, const char *id, int sigfd)
 	}
 }
 
+/* A pidfd of the container's monitor, or -1 (engine_monitor_pidfd). */
+static int monitor_pidfd(struct engine *e, const char *id)
+{
+	struct engine_info i;
+	int fd;
+
+	if (engine_find(e, id, &i, NULL) < 0)
+		return -1;
+	fd = engine_monitor_pidfd(&i);
+	engine_info_free(&i);
+	return fd;
+}
+
 /* Following ends when the container has exited: its monitor's exit (a
  * pidfd) says so at once. The store is asked again after each wake-up: a
  * write to the log (inotify), the monitor's exit, or a timeout, 1 s when
@@ -138,7 +151,7 @@ static void forward_signals(struct engine *e, const char *id, int sigfd)
 static int print_log(struct engine *e, const char *id, struct rotlog *rl,
 		     const struct log_opts *o, int sigfd)
 {
-	_cleanup_close_ int mon = o->follow ? engine_monitor_pidfd(e, id) : -1;
+	_cleanup_close_ int mon = o->follow ? monitor_pidfd(e, id) : -1;
 
 	for (bool first = true;; first = false) {
 		/* Exited is checked before the read: what it wrote is all there. */
@@ -151,7 +164,7 @@ static int print_log(struct engine *e, const char *id, struct rotlog *rl,
 			/* The monitor is gone: look again now (a restart
 			 * may have made a new one to follow). */
 			close(mon);
-			mon = engine_monitor_pidfd(e, id);
+			mon = monitor_pidfd(e, id);
 			continue;
 		}
 		rotlog_wait(rl, sigfd, mon,

@@ -19,7 +19,6 @@
 #include "cgroup_priv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <string.h>
@@ -38,7 +37,7 @@ pid_t cgroup_fork(struct cgroup *cg, bool *born_in_v2)
 	*born_in_v2 = false;
 	if (c == NULL || c->v2_dir == NULL)
 		return fork();
-	fd = open(c->v2_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = cg_open_dir(c->v2_dir, NULL);
 	if (fd < 0)
 		return fork();
 	memset(&args, 0, sizeof args);

@@ -320,9 +320,10 @@ int engine_stop(struct engine *e, const char *ref, int timeout, struct ar_err *e
 }
 
 /* The monitor of a container being removed must be done with it first. */
-static void wait_monitor_gone(const struct engine_info *i, uint64_t start)
+static void wait_monitor_gone(const struct engine_info *i)
 {
-	for (int n = 0; n < 250 && i->monitor_pid > 0 && proc_is_same(i->monitor_pid, start); n++)
+	for (int n = 0; n < 250 && i->monitor_pid > 0 && proc_is_same(i->monitor_pid, i->monitor_start);
+	     n++)
 		sleep_ms(20);
 }
 
@@ -331,12 +332,10 @@ int engine_remove(struct engine *e, const char *ref, bool force, bool volumes,
 {
 	struct engine_info i;
 	struct ar_err ignored = { 0 };
-	uint64_t mon_start;
 	int r;
 
 	if (engine_find(e, ref, &i, err) < 0)
 		return -1;
-	mon_start = engine_monitor_start(e, i.c.id);
 	if (i.state == ENGINE_RUNNING && !force) {
 		engine_info_free(&i);
 		return ar_fail(err, EBUSY, "cannot remove container `%s`: it is running (stop it "
@@ -349,7 +348,7 @@ int engine_remove(struct engine *e, const char *ref, bool force, bool volumes,
 		engine_thaw_for_signal(e, &i, SIGKILL);
 		wait_exited(e, i.c.id, 10000);
 	}
-	wait_monitor_gone(&i, mon_start);
+	wait_monitor_gone(&i);
 	ar_container_delete(&e->rt, i.c.id, true, &ignored);
 	ar_err_clear(&ignored);
 	engine_net_teardown(e, i.c.id);
@@ -391,10 +390,10 @@ int engine_wait(struct engine *e, const char *ref, int *exit_code, struct ar_err
 			engine_info_free(&i);
 			return 0;
 		}
-		engine_info_free(&i);
 		/* The monitor records the end, then exits: wait for that
 		 * (bounded, in case a restart made another monitor). */
-		mon = engine_monitor_pidfd(e, id);
+		mon = engine_monitor_pidfd(&i);
+		engine_info_free(&i);
 		if (mon < 0) {
 			sleep_ms(50);
 			continue;

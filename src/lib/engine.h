@@ -98,6 +98,7 @@ struct engine_info {
 	enum engine_state state;
 	char *config;			/* engine options JSON */
 	pid_t init_pid, monitor_pid;
+	uint64_t monitor_start;		/* the monitor's start time (proc_is_same) */
 	int64_t started_at, finished_at;	/* ns since the epoch, 0: never */
 	int exit_code;			/* -1: unknown (the monitor died) */
 	bool oom_killed;
@@ -118,7 +119,7 @@ const char *engine_state_name(enum engine_state s);	/* "created", ... */
  * once the container's end is recorded, and for --rm its removal done),
  * or -1 when it has none or it is gone already. Waiting on it instead of
  * polling the store is what lets `run` return as the container ends. */
-int engine_monitor_pidfd(struct engine *e, const char *id);
+int engine_monitor_pidfd(const struct engine_info *i);
 
 /* The monitor's first step (`argon _monitor ID FD ARGON_PATH`) and its last
  * (`argon _monitor-done ID STATUS`, STATUS a wait status), monitor.c:

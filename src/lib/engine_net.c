@@ -488,12 +488,12 @@ out:
  * container deletes a leftover end first anyway (veth_wire). */
 static void unwire_in_background(struct net_info *nets, struct net_endpoint *eps, size_t n)
 {
-	size_t ends = 0;
+	bool any_end = false;
 	pid_t child;
 
-	for (size_t i = 0; i < n; i++)
-		ends += net_has_host_end(&nets[i]);
-	child = ends ? fork() : -1;	/* macvlan, ipvlan: nothing of ours to delete */
+	for (size_t i = 0; i < n && !any_end; i++)
+		any_end = net_has_host_end(&nets[i]);
+	child = any_end ? fork() : -1;	/* macvlan, ipvlan: nothing of ours to delete */
 
 	if (child == 0) {
 		/* Nothing of ours held on (the store, the held host ports):

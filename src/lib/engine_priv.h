@@ -17,7 +17,6 @@ int engine_spawn_monitor(struct engine *e, const char *id, pid_t *init, pid_t *m
 void engine_stop_settings(const char *config, int *sig, int *secs);
 
 /* The recorded start time of the container's monitor (0: none). */
-uint64_t engine_monitor_start(struct engine *e, const char *id);
 
 /* The container's engine options (options_json in engine.c), parsed; NULL
  * when there is none. Caller puts it. */

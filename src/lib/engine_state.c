@@ -55,7 +55,7 @@ static enum engine_state state_of(const char *s)
 	"started_at, finished_at, exit_code, oom_killed FROM containers WHERE id = ?"
 
 /* The engine's columns of a row found by store_container_find. */
-static int load_row(struct engine *e, struct engine_info *i, uint64_t *mon_start)
+static int load_row(struct engine *e, struct engine_info *i)
 {
 	sqlite3_stmt *q;
 	_cleanup_free_ char *state = NULL;
@@ -71,7 +71,7 @@ static int load_row(struct engine *e, struct engine_info *i, uint64_t *mon_start
 	i->config = db_col_str(q, 1);
 	i->init_pid = (pid_t)sqlite3_column_int64(q, 2);
 	i->monitor_pid = (pid_t)sqlite3_column_int64(q, 3);
-	*mon_start = (uint64_t)sqlite3_column_int64(q, 4);
+	i->monitor_start = (uint64_t)sqlite3_column_int64(q, 4);
 	i->started_at = sqlite3_column_int64(q, 5);
 	i->finished_at = sqlite3_column_int64(q, 6);
 	i->exit_code = sqlite3_column_int(q, 7);
@@ -80,36 +80,15 @@ static int load_row(struct engine *e, struct engine_info *i, uint64_t *mon_start
 	return 0;
 }
 
-uint64_t engine_monitor_start(struct engine *e, const char *id)
+int engine_monitor_pidfd(const struct engine_info *i)
 {
-	sqlite3_stmt *q;
-	uint64_t v = 0;
+	int fd = i->monitor_pid > 0 ? (int)syscall(SYS_pidfd_open, i->monitor_pid, 0) : -1;
 
-	if (db_prepare(e->store->db, &q, NULL, "SELECT monitor_start FROM containers WHERE id = ?",
-		       "s", id) < 0)
-		return 0;
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = (uint64_t)sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
-
-int engine_monitor_pidfd(struct engine *e, const char *id)
-{
-	struct engine_info i;
-	uint64_t start;
-	int fd;
-
-	if (engine_find(e, id, &i, NULL) < 0)
-		return -1;
-	start = engine_monitor_start(e, i.c.id);
-	fd = i.monitor_pid > 0 ? (int)syscall(SYS_pidfd_open, i.monitor_pid, 0) : -1;
 	/* Checked after the open: the fd then names this very process. */
-	if (fd >= 0 && !proc_is_same(i.monitor_pid, start)) {
+	if (fd >= 0 && !proc_is_same(i->monitor_pid, i->monitor_start)) {
 		close(fd);
 		fd = -1;
 	}
-	engine_info_free(&i);
 	return fd;
 }
 
@@ -246,14 +225,14 @@ static int reconcile_lock(struct engine *e)
  * cgroup, stray processes) and the row says exited, with -1 for the exit
  * code no one saw. Under the reconcile lock one command does it; the
  * others read its result again (REFRESH_RELOAD). */
-static int refresh(struct engine *e, struct engine_info *i, uint64_t mon_start)
+static int refresh(struct engine *e, struct engine_info *i)
 {
 	_cleanup_close_ int lock = -1;
 	struct ar_err err = { 0 };
 
 	/* monitor_pid 0: never had one (`argon sandbox create`), nothing ran. */
 	if (i->state == ENGINE_EXITED || i->monitor_pid <= 0 ||
-	    proc_is_same(i->monitor_pid, mon_start) || init_alive(e, i->c.id))
+	    proc_is_same(i->monitor_pid, i->monitor_start) || init_alive(e, i->c.id))
 		return REFRESH_KEPT;
 	lock = reconcile_lock(e);
 	if (!row_unchanged(e, i->c.id, i->monitor_pid))
@@ -271,16 +250,14 @@ static int refresh(struct engine *e, struct engine_info *i, uint64_t mon_start)
 static int find_once(struct engine *e, const char *ref, struct engine_info *out,
 		     struct ar_err *err)
 {
-	uint64_t mon_start = 0;
-
 	memset(out, 0, sizeof *out);
 	if (store_container_find(e->store, ref, &out->c, err) < 0)
 		return -1;
-	if (load_row(e, out, &mon_start) < 0) {
+	if (load_row(e, out) < 0) {
 		engine_info_free(out);
 		return ar_fail(err, ENOENT, "no such container: `%s`", ref);
 	}
-	return refresh(e, out, mon_start);
+	return refresh(e, out);
 }
 
 int engine_find(struct engine *e, const char *ref, struct engine_info *out, struct ar_err *err)

@@ -9,19 +9,21 @@ int lazylib_open(const char *const *sonames, const struct lazylib_sym *syms, siz
 		 struct ar_err *err)
 {
 	void *h = NULL;
-	const char *why = "no library name";
+	const char *why = "no library name", *name = sonames[0];
 
+	/* name: the library loaded, else the last one tried (why's). */
 	for (size_t i = 0; sonames[i] && h == NULL; i++) {
-		h = dlopen(sonames[i], RTLD_NOW | RTLD_LOCAL);
+		name = sonames[i];
+		h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
 		if (h == NULL)
 			why = dlerror();
 	}
 	if (h == NULL)
-		return ar_error(err, ENOENT, "load `%s`: %s", sonames[0], why);
+		return ar_error(err, ENOENT, "load `%s`: %s", name ? name : "", why);
 	for (size_t i = 0; i < n; i++) {
 		void *p = dlsym(h, syms[i].name);
 		if (p == NULL)
-			return ar_error(err, ENOENT, "load `%s`: no function `%s`", sonames[0],
+			return ar_error(err, ENOENT, "load `%s`: no function `%s`", name,
 					syms[i].name);
 		memcpy(syms[i].slot, &p, sizeof p);	/* object to function pointer */
 	}

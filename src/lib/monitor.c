@@ -125,9 +125,10 @@ int engine_spawn_monitor(struct engine *e, const char *id, pid_t *init, pid_t *m
 
 /* ------------------------------------------------------------ step 1: setup */
 
-/* What the container's options ask of its stdio and log. */
+/* What the container's options ask of its stdio and log, and --rm (read
+ * here with the rest: one parse of the options at start). */
 struct io_settings {
-	bool tty, interactive;
+	bool tty, interactive, auto_remove;
 	int64_t log_max_size;
 	int log_files;
 };
@@ -145,6 +146,8 @@ static void io_settings(struct engine *e, const char *id, struct io_settings *io
 		io->log_max_size = json_object_get_int64(v);
 	if (j && json_object_object_get_ex(j, "LogMaxFiles", &v) && json_object_get_int(v) > 0)
 		io->log_files = json_object_get_int(v);
+	if (j && json_object_object_get_ex(j, "AutoRemove", &v))
+		io->auto_remove = json_object_get_boolean(v);
 	json_object_put(j);
 }
 
@@ -220,6 +223,8 @@ static int monitor_setup(struct mon *m, struct ar_err *err)
 	if (store_container_find(m->e->store, m->id, &m->c, err) < 0)
 		return -1;
 	io_settings(m->e, m->id, &m->io);
+	if (m->io.auto_remove)
+		db_skip_sync();	/* --rm: nothing of it outlives a reboot */
 	m->fds.dir = open(m->c.dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (m->fds.dir < 0)
 		return ar_error(err, errno, "open `%s`", m->c.dir);
@@ -418,8 +423,6 @@ void engine_monitor_main(struct engine *e, const char *id, int report)
 	size_t n_ports = 0;
 
 	ar_trace("monitor: step 1");
-	if (engine_auto_remove(e, id))
-		db_skip_sync();	/* --rm: nothing of it outlives a reboot */
 	if (access(mpath, X_OK) < 0)
 		ar_error(&err, errno, "the container monitor `%s`", mpath);
 	else if (monitor_setup(&m, &err) == 0) {

@@ -60,7 +60,9 @@ static bool is_sealed(int fd)
 	return seals >= 0 && (seals & SEALS) == SEALS;
 }
 
-int ar_sealed_self(int *fd, struct ar_err *err)
+/* A sealed fd of this binary in *fd: /proc/self/exe itself when it is one
+ * already (returns 1), else a sealed memfd copy (returns 0); -1 on error. */
+static int sealed_self(int *fd, struct ar_err *err)
 {
 	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 
@@ -68,22 +70,23 @@ int ar_sealed_self(int *fd, struct ar_err *err)
 		return ar_error(err, errno, "open /proc/self/exe");
 	if (is_sealed(self)) {
 		*fd = steal_fd(&self);
-		return 0;
+		return 1;
 	}
 	return copy_to_memfd(self, fd, err);
 }
 
+int ar_sealed_self(int *fd, struct ar_err *err)
+{
+	return sealed_self(fd, err) < 0 ? -1 : 0;
+}
+
 int ar_ensure_sealed_binary(char **argv, char **envp, struct ar_err *err)
 {
-	_cleanup_close_ int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	_cleanup_close_ int mfd = -1;
+	int r = sealed_self(&mfd, err);
 
-	if (self < 0)
-		return ar_error(err, errno, "open /proc/self/exe");
-	if (is_sealed(self))
-		return 0;
-	if (copy_to_memfd(self, &mfd, err) < 0)
-		return -1;
+	if (r != 0)	/* running sealed already, or an error */
+		return r < 0 ? -1 : 0;
 	syscall(SYS_execveat, mfd, "", argv, envp, AT_EMPTY_PATH);
 	return ar_error(err, errno, "re-exec the runtime from a sealed memfd");
 }

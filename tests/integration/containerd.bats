@@ -187,9 +187,11 @@ task_status() {
 @test "containerd: a failed create shows the runtime's error (from its JSON log)" {
 	run --separate-stderr ctr_run --rm "$IMAGE" c1 /no/such/program
 	assert_failure
-	# The shim quotes the runtime's last error from the JSON log.
+	# The shim quotes the runtime's last error from the JSON log; without
+	# one it would quote the command's output ("did not terminate successfully").
 	assert_contains "$stderr" "OCI runtime create failed: "
 	assert_contains "$stderr" "/no/such/program"
+	refute_contains "$stderr" "did not terminate successfully"
 	run c container ls -q
 	assert_eq "$output" ""
 }

@@ -96,7 +96,7 @@ eco_teardown_file() {
 	# ECO_CALLS_OUT=DIR keeps the record of the engine's calls (docs/integration.md).
 	if [ -n "${ECO_CALLS_OUT-}" ]; then
 		eco_calls_reset
-		sed -E 's/[0-9a-f]{64}/ID/g' "$ENG_DIR/calls.all" >"$ECO_CALLS_OUT/$ECO_NAME.calls"
+		mask_ids <"$ENG_DIR/calls.all" >"$ECO_CALLS_OUT/$ECO_NAME.calls"
 	fi
 	now=$(machine_net_state)
 	[ "$now" == "$ECO_MACHINE_NET" ] ||
@@ -106,10 +106,14 @@ eco_teardown_file() {
 	[ -z "$problems" ] || { echo "teardown: $problems" >&2; return 1; }
 }
 
-# The runtime calls recorded since the last eco_calls_reset, with
-# container IDs (64 hex digits) shown as ID.
+# Container IDs (64 hex digits) shown as ID.
+mask_ids() {
+	sed -E 's/[0-9a-f]{64}/ID/g'
+}
+
+# The runtime calls recorded since the last eco_calls_reset, IDs masked.
 eco_calls() {
-	sed -E 's/[0-9a-f]{64}/ID/g' "$ENG_DIR/calls"
+	mask_ids <"$ENG_DIR/calls"
 }
 
 eco_calls_reset() {
