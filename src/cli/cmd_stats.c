@@ -234,14 +234,6 @@ static void print_stats(const struct stats_run *s, bool live)
 
 /* ------------------------------------------------------------ command */
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
 /* Two readings half a second apart (CPU % needs both), then one table;
  * live: a new reading and table every second. */
 static int stats_loop(struct stats_run *s, bool live, struct ar_err *err)

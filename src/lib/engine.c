@@ -64,12 +64,6 @@ void engine_info_free(struct engine_info *i)
 	memset(i, 0, sizeof *i);
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 /* ------------------------------------------------------------ create, start */
 

@@ -25,6 +25,21 @@
 #define AR_MFD_EXEC 0x0010U	/* linux/memfd.h, 6.3 */
 #endif
 
+/* F_SEAL_WRITE first waits (~150 ms) for transient references the kernel
+ * holds to the memfd's pages (per-CPU LRU batches, pages isolated for
+ * compaction) and fails with EBUSY when one outlives the wait: seen once,
+ * under a loaded CI run. Nothing of ours maps the memfd, so try again. */
+static int add_seals(int mfd)
+{
+	for (int ms = 10;; ms *= 2) {
+		if (fcntl(mfd, F_ADD_SEALS, SEALS) == 0)
+			return 0;
+		if (errno != EBUSY || ms > 160)
+			return -1;
+		sleep_ms(ms);
+	}
+}
+
 static int copy_to_memfd(int src, int *out, struct ar_err *err)
 {
 	/* MFD_EXEC: with vm.memfd_noexec=1 (kernel 6.3+) a memfd is made
@@ -47,7 +62,7 @@ static int copy_to_memfd(int src, int *out, struct ar_err *err)
 		if (n <= 0)
 			return ar_error(err, n < 0 ? errno : EIO, "copy /proc/self/exe to a memfd");
 	}
-	if (fcntl(mfd, F_ADD_SEALS, SEALS) < 0)
+	if (add_seals(mfd) < 0)
 		return ar_error(err, errno, "seal the runtime memfd");
 	*out = steal_fd(&mfd);
 	return 0;

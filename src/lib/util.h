@@ -90,5 +90,6 @@ int parse_i64(const char *s, int64_t *out);
 
 /* Monotonic/real time helpers. */
 uint64_t now_ns(void);
+void sleep_ms(int ms);	/* the whole time: resumed after a signal */
 
 #endif

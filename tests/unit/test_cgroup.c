@@ -41,12 +41,6 @@ static bool need_root(void)
 	return false;
 }
 
-static void sleep_ms(int ms)
-{
-	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	nanosleep(&t, NULL);
-}
-
 static char **found;
 static size_t n_found;
 
